@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ServiceEnv } from '@refarch/config';
+import { ProblemDetailsFilter } from '@refarch/errors';
+import { ShutdownSignal } from '@refarch/health';
+import {
+  correlationServerOptions,
+  createLogger,
+  createMetrics,
+  instrumentHttp,
+  NestPinoLogger,
+  type InstrumentableServer,
+  type Logger,
+  type ServiceMetrics,
+} from '@refarch/observability';
+import type { DestinationStream } from 'pino';
+import { PlatformModule } from './platform.module.js';
+import { ZodValidationPipe } from './validation.js';
+
+/** The platform settings a service's config must contain (see `serviceEnv` in @refarch/config). */
+export type PlatformConfig = Readonly<
+  Pick<ServiceEnv, 'HOST' | 'PORT' | 'LOG_LEVEL' | 'BODY_LIMIT_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'SHUTDOWN_DELAY_MS'>
+>;
+
+export interface ServiceOptions {
+  /** Service name: log field `service`, metric label `service`. */
+  name: string;
+  config: PlatformConfig;
+  /** Log destination; stdout by default. Tests pass a stream to read lines back. */
+  logDestination?: DestinationStream;
+}
+
+export interface Service {
+  app: NestFastifyApplication;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Starts listening on HOST:PORT (PORT 0 picks a free port); resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Graceful stop: readiness fails, in-flight requests finish, then pools close (in `onApplicationShutdown`). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a RefArch service around `rootModule` with the platform defaults: JSON logs with correlation ids,
+ * Prometheus metrics and `GET /metrics`, problem+json errors, zod validation, the JSON body limit (413 above it).
+ * Health endpoints come from the service's own `HealthModule.forRoot(...)` (it knows its dependencies).
+ *
+ * Shutdown order: Nest closes the HTTP server (in-flight requests finish, new ones get 503) *before* it calls
+ * `onApplicationShutdown`, so close pools and connections there, not in `onModuleDestroy`.
+ */
+export async function createService(rootModule: Type | DynamicModule, options: ServiceOptions): Promise<Service> {
+  const { config, name } = options;
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
+  const metrics = createMetrics(name);
+
+  @Module({ imports: [PlatformModule.forRoot(logger, metrics), rootModule] })
+  class ServiceRootModule {}
+
+  const adapter = new FastifyAdapter({
+    ...correlationServerOptions,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+
+  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unhandled error');
+  // Nest routes Fastify's own errors (malformed JSON, body too large, wrong content type) and unknown routes
+  // through global filters too, so this one filter shapes every error response.
+  app.useGlobalFilters(new ProblemDetailsFilter(onUnexpected));
+  app.useGlobalPipes(new ZodValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  instrumentHttp(fastify as unknown as InstrumentableServer, logger, metrics);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      app.get(ShutdownSignal, { strict: false }).startDraining();
+      if (config.SHUTDOWN_DELAY_MS) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
+      await app.close();
+    })());
+
+  return {
+    app,
+    logger,
+    metrics,
+    async listen() {
+      await app.listen(config.PORT, config.HOST);
+      const address = fastify.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    },
+    close,
+  };
+}
+
+/**
+ * `main.ts` in one call: create the service, listen, and stop gracefully on SIGTERM/SIGINT — exit 0 once drained,
+ * exit 1 if draining outlives SHUTDOWN_TIMEOUT_MS. A failure to start is logged and exits 1.
+ */
+export async function runService(rootModule: Type | DynamicModule, options: ServiceOptions): Promise<Service> {
+  let service: Service;
+  try {
+    service = await createService(rootModule, options);
+    const url = await service.listen();
+    service.logger.info({ url }, `${options.name} listening`);
+  } catch (error) {
+    process.stderr.write(`${options.name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: NodeJS.Signals) => {
+    service.logger.info({ signal }, 'shutting down: draining in-flight work');
+    setTimeout(() => {
+      service.logger.error({ timeoutMs: options.config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; forcing exit');
+      process.exit(1);
+    }, options.config.SHUTDOWN_TIMEOUT_MS).unref();
+    service.close().then(
+      () => {
+        service.logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        service.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return service;
+}

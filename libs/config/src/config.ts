@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not match a service's schema; lists every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(
+      `Invalid environment (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Parses `env` against a zod object schema whose keys are environment variable names.
+ * Defaults belong in the schema. Throws one {@link ConfigError} naming every missing or invalid variable.
+ * The result is deeply frozen: configuration is read once at start and never changes.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): DeepReadonly<z.infer<S>> {
+  // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: issue.path.map(String).join('.') || '(root)',
+        message: issue.message,
+      })),
+    );
+  }
+  return deepFreeze(result.data) as DeepReadonly<z.infer<S>>;
+}
+
+/** Reusable variable types with the parsing every service needs. */
+export const env = {
+  /** A TCP port, 0 allowed (ephemeral; used by tests). */
+  port: () => z.coerce.number().int().min(0).max(65535),
+  /** A positive integer, e.g. a timeout in milliseconds. */
+  int: () => z.coerce.number().int().nonnegative(),
+  /** `true/false/1/0/yes/no`, case-insensitive. */
+  bool: () =>
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  /** A URL whose scheme is one of `schemes` (e.g. `postgres`, `postgresql`). */
+  url: (...schemes: string[]) =>
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => {
+          try {
+            const u = new URL(v);
+            return schemes.length === 0 || schemes.includes(u.protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        { message: `must be a URL${schemes.length ? ` with scheme ${schemes.join(' or ')}` : ''}` },
+      ),
+  /** A comma-separated list, trimmed, empty items dropped. */
+  list: () =>
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+};
+
+/**
+ * Variables every RefArch service reads (the platform's own). A service extends it:
+ * `serviceEnv.extend({ DATABASE_URL: env.url('postgres') })`.
+ */
+export const serviceEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: env.port(),
+  LOG_LEVEL: env.logLevel().default('info'),
+  /** Largest accepted request body; larger gets 413. */
+  BODY_LIMIT_BYTES: env.int().default(1_048_576),
+  /** Time allowed to drain in-flight work on SIGTERM before the process is forced to exit. */
+  SHUTDOWN_TIMEOUT_MS: env.int().default(10_000),
+  /** After SIGTERM, keep serving (readiness already failing) this long so load balancers stop routing here first. */
+  SHUTDOWN_DELAY_MS: env.int().default(0),
+});
+
+export type ServiceEnv = z.infer<typeof serviceEnv>;

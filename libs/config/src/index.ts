@@ -1,0 +1,2 @@
+export { ConfigError, env, loadConfig, serviceEnv } from './config.js';
+export type { ServiceEnv } from './config.js';

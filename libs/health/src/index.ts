@@ -1,0 +1,4 @@
+export { mongoCheck, postgresCheck, rabbitmqCheck, redisCheck, runCheck } from './checks.js';
+export type { ReadinessCheck } from './checks.js';
+export { HealthModule, READINESS_CHECKS, ShutdownSignal } from './health.module.js';
+export type { HealthModuleOptions } from './health.module.js';

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import { CORRELATION_HEADER, correlationIdFrom, runWithCorrelationId } from './correlation.js';
+import type { ServiceMetrics } from './metrics.js';
+
+/** The subset of Fastify this module hooks into (kept structural so the lib does not pin a Fastify version). */
+interface HookableRequest {
+  id: string;
+  method: string;
+  url: string;
+  routeOptions?: { url?: string };
+}
+interface HookableReply {
+  statusCode: number;
+  elapsedTime: number;
+  header(name: string, value: string): unknown;
+}
+type Done = (err?: Error) => void;
+export interface InstrumentableServer {
+  addHook(name: 'onRequest' | 'preHandler', hook: (req: HookableRequest, reply: HookableReply, done: Done) => void): unknown;
+  addHook(name: 'onResponse', hook: (req: HookableRequest, reply: HookableReply) => Promise<void>): unknown;
+}
+
+/** Fastify server options that make `request.id` the correlation id (taken from the header or created). */
+export const correlationServerOptions = {
+  requestIdHeader: false as const,
+  genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+    correlationIdFrom(req.headers[CORRELATION_HEADER]),
+};
+
+/** Paths probed constantly by Kubernetes and Prometheus: logged at debug so they do not drown the log. */
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/**
+ * Adds correlation context, the `x-correlation-id` response header, one log line per request and the RED
+ * histogram to a Fastify server. The route label is the route template (`/users/:id`), never the raw URL.
+ */
+export function instrumentHttp(server: InstrumentableServer, logger: Logger, metrics: ServiceMetrics): void {
+  const enter = (req: HookableRequest, _reply: HookableReply, done: Done) => runWithCorrelationId(req.id, done);
+  server.addHook('onRequest', (req, reply, done) => {
+    reply.header(CORRELATION_HEADER, req.id);
+    enter(req, reply, done);
+  });
+  // Body parsing runs on stream callbacks outside the onRequest context: enter it again before the handler.
+  server.addHook('preHandler', enter);
+  server.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions?.url ?? '<unmatched>';
+    const status = reply.statusCode;
+    metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, reply.elapsedTime / 1000);
+    const line = {
+      correlationId: req.id,
+      method: req.method,
+      route,
+      status,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (status >= 500) logger.error(line, 'request failed');
+    else if (QUIET_ROUTES.has(route)) logger.debug(line, 'request completed');
+    else logger.info(line, 'request completed');
+  });
+}

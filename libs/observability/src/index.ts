@@ -1,0 +1,12 @@
+export {
+  CORRELATION_HEADER,
+  correlationIdFrom,
+  currentCorrelationId,
+  runWithCorrelationId,
+} from './correlation.js';
+export { createLogger, LOGGER, NestPinoLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { createMetrics, METRICS_REGISTRY, MetricsController } from './metrics.js';
+export type { ServiceMetrics } from './metrics.js';
+export { correlationServerOptions, instrumentHttp } from './http-instrumentation.js';
+export type { InstrumentableServer } from './http-instrumentation.js';

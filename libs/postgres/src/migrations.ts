@@ -1,0 +1,28 @@
+import { runner } from 'node-pg-migrate';
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  /** Folder of versioned files `NNN_name.sql`, each with `-- Up Migration` and optionally `-- Down Migration`. */
+  dir: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * Applies pending migrations in order, in one transaction, under an advisory lock (so replicas starting together
+ * wait for each other instead of racing). Returns the names of the migrations applied by this call.
+ */
+export async function migrate({ databaseUrl, dir, log }: MigrateOptions): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir,
+    direction: 'up',
+    migrationsTable: 'schema_migrations',
+    checkOrder: true,
+    singleTransaction: true,
+    advisoryLockMode: 'wait',
+    // node-pg-migrate's own progress lines are verbose; report one summary line instead.
+    log: () => undefined,
+  });
+  log?.(applied.length ? `applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}` : 'database schema is up to date');
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,8 @@
+export { requireInfra, resolveInfra } from './infrastructure.js';
+export type { InfraKind, ResolvedInfra } from './infrastructure.js';
+export { assertTestDatabase, createTestDatabase, NotATestDatabaseError, truncateTables } from './databases.js';
+export type { TestDatabase } from './databases.js';
+export { startTcpProxy } from './tcp-proxy.js';
+export type { TcpProxy } from './tcp-proxy.js';
+export { startTestService } from './test-service.js';
+export type { TestService } from './test-service.js';
