@@ -11,7 +11,6 @@ import {
   createMetrics,
   instrumentHttp,
   NestPinoLogger,
-  type InstrumentableServer,
   type Logger,
   type ServiceMetrics,
 } from '@refarch/observability';
@@ -75,9 +74,15 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   app.useGlobalFilters(new ProblemDetailsFilter(onUnexpected));
   app.useGlobalPipes(new ZodValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
-  instrumentHttp(fastify as unknown as InstrumentableServer, logger, metrics);
+  instrumentHttp(fastify, logger, metrics);
 
   let closing: Promise<void> | undefined;
+  // A keep-alive connection whose request was in flight at close() would keep the server open after its response:
+  // ask the client to close it, so draining ends when the last response is sent.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   const close = () =>
     (closing ??= (async () => {
       app.get(ShutdownSignal, { strict: false }).startDraining();

@@ -66,7 +66,7 @@ function messageOf(error: unknown): string | undefined {
   const e = error as { getResponse?: () => unknown; message?: unknown };
   const response = typeof e.getResponse === 'function' ? e.getResponse() : undefined;
   if (response && typeof response === 'object' && 'message' in response) {
-    const m = (response as { message: unknown }).message;
+    const m = response.message;
     if (typeof m === 'string') return m;
     if (Array.isArray(m)) return m.join('; ');
   }

@@ -17,7 +17,7 @@ interface HookableReply {
 type Done = (err?: Error) => void;
 export interface InstrumentableServer {
   addHook(name: 'onRequest' | 'preHandler', hook: (req: HookableRequest, reply: HookableReply, done: Done) => void): unknown;
-  addHook(name: 'onResponse', hook: (req: HookableRequest, reply: HookableReply) => Promise<void>): unknown;
+  addHook(name: 'onResponse', hook: (req: HookableRequest, reply: HookableReply, done: Done) => void): unknown;
 }
 
 /** Fastify server options that make `request.id` the correlation id (taken from the header or created). */
@@ -42,7 +42,7 @@ export function instrumentHttp(server: InstrumentableServer, logger: Logger, met
   });
   // Body parsing runs on stream callbacks outside the onRequest context: enter it again before the handler.
   server.addHook('preHandler', enter);
-  server.addHook('onResponse', async (req, reply) => {
+  server.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions?.url ?? '<unmatched>';
     const status = reply.statusCode;
     metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, reply.elapsedTime / 1000);
@@ -56,5 +56,6 @@ export function instrumentHttp(server: InstrumentableServer, logger: Logger, met
     if (status >= 500) logger.error(line, 'request failed');
     else if (QUIET_ROUTES.has(route)) logger.debug(line, 'request completed');
     else logger.info(line, 'request completed');
+    done();
   });
 }
