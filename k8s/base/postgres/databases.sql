@@ -1,0 +1,5 @@
+-- One database per service that owns PostgreSQL data (ARCHITECTURE §2).
+CREATE DATABASE refarch_users;
+CREATE DATABASE refarch_payments;
+CREATE DATABASE refarch_inventory;
+CREATE DATABASE refarch_sagas;

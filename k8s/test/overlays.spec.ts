@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { policyViolations, render, schemaErrors, type K8sObject } from './policy.js';
+
+const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
+  const objects = render(path.join(k8s, 'overlays', overlay));
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & { spec: any };
+
+  it('renders the base workloads', () => {
+    expect(find('Deployment', 'user-service')).toBeDefined();
+    expect(find('StatefulSet', 'postgres')).toBeDefined();
+    expect(objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'refarch')).toBe(true);
+  });
+
+  it('validates every object against the Kubernetes schemas', async () => {
+    const errors = await schemaErrors(objects);
+    expect(errors).toEqual([]);
+  });
+
+  it('meets the policy: probes, requests and limits, restricted security context, fixed image tags', () => {
+    expect(objects.flatMap(policyViolations)).toEqual([]);
+  });
+
+  if (overlay === 'microk8s') {
+    it('pulls from the MicroK8s registry, uses hostpath storage and the public ingress class', () => {
+      expect(find('Deployment', 'user-service').spec.template.spec.containers[0].image).toMatch(/^localhost:32000\//);
+      expect(find('StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('microk8s-hostpath');
+      expect(find('Ingress', 'refarch').spec.ingressClassName).toBe('public');
+    });
+  } else {
+    it('runs several replicas with a disruption budget and guaranteed memory', () => {
+      const deployment = find('Deployment', 'user-service');
+      expect(deployment.spec.replicas).toBeGreaterThanOrEqual(3);
+      const { requests, limits } = deployment.spec.template.spec.containers[0].resources;
+      expect(requests.memory).toBe(limits.memory);
+      expect(find('PodDisruptionBudget', 'user-service')).toBeDefined();
+    });
+  }
+});
+
+describe('the deliberately broken fixture', () => {
+  const objects = render(path.join(k8s, 'test', 'fixtures', 'broken'));
+
+  it('fails schema validation', async () => {
+    const errors = await schemaErrors(objects);
+    expect(errors.join('\n')).toMatch(/Deployment\/broken: schema: .*replicas/);
+  });
+
+  it('fails every policy check', () => {
+    const violations = objects.flatMap(policyViolations).join('\n');
+    for (const expected of [
+      'no livenessProbe',
+      'no readinessProbe',
+      'no requests.memory',
+      'no limits.cpu',
+      'runAsNonRoot not set',
+      'readOnlyRootFilesystem not set',
+      'allowPrivilegeEscalation not false',
+      'capabilities do not drop ALL',
+      'seccompProfile not RuntimeDefault',
+      'has no fixed tag (or is :latest)',
+    ]) {
+      expect(violations).toContain(expected);
+    }
+  });
+});
