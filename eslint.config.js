@@ -40,7 +40,16 @@ export default tseslint.config(
   },
   {
     // Tests, tools and the infrastructure resolver read the environment by design.
-    files: ['**/*.spec.ts', '**/test/**', 'tools/**', 'libs/testing/**', 'libs/config/src/**', 'services/*/src/config.ts', '**/*.js', '**/*.mjs'],
+    files: [
+      '**/*.spec.ts',
+      '**/test/**',
+      'tools/**',
+      'libs/testing/**',
+      'libs/config/src/**',
+      'services/*/src/config.ts',
+      '**/*.js',
+      '**/*.mjs',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
@@ -49,6 +58,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // HTTP response bodies in tests are untyped JSON on purpose: assertions check their shape.
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

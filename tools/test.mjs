@@ -8,7 +8,12 @@ const summary = '.tmp/test-summary.txt';
 rmSync(summary, { force: true });
 const jest = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)],
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    'node_modules/jest/bin/jest.js',
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit' },
 );
 const line = existsSync(summary) ? readFileSync(summary, 'utf8').trim() : '0 passed, 1 failed (Jest did not complete)';

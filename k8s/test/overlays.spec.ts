@@ -7,7 +7,8 @@ const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
   const objects = render(path.join(k8s, 'overlays', overlay));
-  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & { spec: any };
+  const find = (kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject & { spec: any };
 
   it('renders the base workloads', () => {
     expect(find('Deployment', 'user-service')).toBeDefined();
@@ -27,7 +28,9 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
   if (overlay === 'microk8s') {
     it('pulls from the MicroK8s registry, uses hostpath storage and the public ingress class', () => {
       expect(find('Deployment', 'user-service').spec.template.spec.containers[0].image).toMatch(/^localhost:32000\//);
-      expect(find('StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('microk8s-hostpath');
+      expect(find('StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe(
+        'microk8s-hostpath',
+      );
       expect(find('Ingress', 'refarch').spec.ingressClassName).toBe('public');
     });
   } else {

@@ -53,9 +53,12 @@ interface PodSpec {
 }
 
 function podSpecOf(object: K8sObject): PodSpec | undefined {
-  const spec = object.spec as { template?: { spec?: PodSpec }; jobTemplate?: { spec?: { template?: { spec?: PodSpec } } } } | undefined;
+  const spec = object.spec as
+    { template?: { spec?: PodSpec }; jobTemplate?: { spec?: { template?: { spec?: PodSpec } } } } | undefined;
   if (object.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
-  return ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'].includes(object.kind) ? spec?.template?.spec : undefined;
+  return ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'].includes(object.kind)
+    ? spec?.template?.spec
+    : undefined;
 }
 
 /** The project's policy (STYLE.md "Kubernetes and images"): one violation string per broken rule and container. */
@@ -73,12 +76,14 @@ export function policyViolations(object: K8sObject): string[] {
         if (c.resources?.[kind]?.[resource] === undefined) problems.push(`${where}: no ${kind}.${resource}`);
       }
     }
-    if (sc.runAsNonRoot !== true && pod.securityContext?.runAsNonRoot !== true) problems.push(`${where}: runAsNonRoot not set`);
+    if (sc.runAsNonRoot !== true && pod.securityContext?.runAsNonRoot !== true)
+      problems.push(`${where}: runAsNonRoot not set`);
     if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem not set`);
     if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation not false`);
     if (!sc.capabilities?.drop?.includes('ALL')) problems.push(`${where}: capabilities do not drop ALL`);
     const seccomp = sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${where}: seccompProfile not RuntimeDefault`);
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      problems.push(`${where}: seccompProfile not RuntimeDefault`);
     const image = c.image ?? '';
     const tagged = image.includes('@sha256:') || /:[^/:]+$/.test(image);
     if (!tagged || /:latest$/.test(image)) problems.push(`${where}: image "${image}" has no fixed tag (or is :latest)`);

@@ -43,31 +43,59 @@ export default [
     );
     project('libs/contract', '@fx/contract', 'type:contract', 'export const c = 1;\n');
     project('libs/util', '@fx/util', 'type:util', `import { p } from '@fx/platform';\nexport const u = p;\n`);
-    project('libs/platform', '@fx/platform', 'type:platform', `import { a } from '@fx/service-a';\nexport const p = a;\n`);
+    project(
+      'libs/platform',
+      '@fx/platform',
+      'type:platform',
+      `import { a } from '@fx/service-a';\nexport const p = a;\n`,
+    );
     project('libs/clean', '@fx/clean', 'type:platform', `import { c } from '@fx/contract';\nexport const ok = c;\n`);
-    project('services/service-a', '@fx/service-a', 'type:service', `import { b } from '@fx/service-b';\nexport const a = b;\n`);
-    project('services/service-b', '@fx/service-b', 'type:service', `import { ok } from '@fx/clean';\nexport const b = ok;\n`);
+    project(
+      'services/service-a',
+      '@fx/service-a',
+      'type:service',
+      `import { b } from '@fx/service-b';\nexport const a = b;\n`,
+    );
+    project(
+      'services/service-b',
+      '@fx/service-b',
+      'type:service',
+      `import { ok } from '@fx/clean';\nexport const b = ok;\n`,
+    );
     // The rule reads the cached project graph; build it as `npm run lint` does.
-    execFileSync(path.join(root, 'node_modules/.bin/nx'), ['show', 'projects'], { cwd: ws, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } });
+    execFileSync(path.join(root, 'node_modules/.bin/nx'), ['show', 'projects'], {
+      cwd: ws,
+      stdio: 'ignore',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
   });
   afterAll(() => rmSync(ws, { recursive: true, force: true }));
 
   const lint = (file: string) => {
-    const result = spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--format', 'json', file], { cwd: ws, encoding: 'utf8' });
+    const result = spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--format', 'json', file], {
+      cwd: ws,
+      encoding: 'utf8',
+    });
     const [report] = JSON.parse(result.stdout) as { messages: { ruleId: string; message: string }[] }[];
     return report!.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
   };
 
   it('rejects a service importing another service', () => {
-    expect(lint('services/service-a/src/index.ts').join('\n')).toMatch(/tagged with "type:service" can only depend on libs tagged with/);
+    expect(lint('services/service-a/src/index.ts').join('\n')).toMatch(
+      /tagged with "type:service" can only depend on libs tagged with/,
+    );
   });
 
   it('rejects a lib importing a service', () => {
-    expect(lint('libs/platform/src/index.ts').join('\n')).toMatch(/tagged with "type:platform" can only depend on libs tagged with/);
+    expect(lint('libs/platform/src/index.ts').join('\n')).toMatch(
+      /tagged with "type:platform" can only depend on libs tagged with/,
+    );
   });
 
   it('rejects a util lib importing a platform lib (dependencies point one way)', () => {
-    expect(lint('libs/util/src/index.ts').join('\n')).toMatch(/tagged with "type:util" can only depend on libs tagged with/);
+    expect(lint('libs/util/src/index.ts').join('\n')).toMatch(
+      /tagged with "type:util" can only depend on libs tagged with/,
+    );
   });
 
   it('accepts service → platform → contract', () => {
@@ -80,8 +108,12 @@ describe('the real workspace', () => {
   it('tags every project with one of the layer tags', () => {
     const tags = ['type:service', 'type:platform', 'type:util', 'type:contract', 'type:e2e'];
     for (const group of ['libs', 'services']) {
-      for (const name of readdirSync(path.join(root, group))) {
-        const pkg = JSON.parse(readFileSync(path.join(root, group, name, 'package.json'), 'utf8')) as { nx?: { tags?: string[] } };
+      for (const name of readdirSync(path.join(root, group), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)) {
+        const pkg = JSON.parse(readFileSync(path.join(root, group, name, 'package.json'), 'utf8')) as {
+          nx?: { tags?: string[] };
+        };
         const own = pkg.nx?.tags ?? [];
         expect(own.filter((t) => tags.includes(t))).toHaveLength(1);
         if (group === 'services') expect(own).toContain('type:service');

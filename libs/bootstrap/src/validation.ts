@@ -38,6 +38,9 @@ export class ZodValidationPipe implements PipeTransform {
     const result = schema.safeParse(value === undefined && metadata.type === 'body' ? null : value);
     if (result.success) return result.data;
     const prefix = metadata.type === 'body' ? '' : metadata.type === 'query' ? 'query' : 'path';
-    throw validationErrorFromZod(result.error, metadata.data ? [prefix, metadata.data].filter(Boolean).join('.') : prefix);
+    throw validationErrorFromZod(
+      result.error,
+      metadata.data ? [prefix, metadata.data].filter(Boolean).join('.') : prefix,
+    );
   }
 }

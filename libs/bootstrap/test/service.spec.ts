@@ -4,7 +4,7 @@ import { HealthModule } from '@refarch/health';
 import { LOGGER, type Logger } from '@refarch/observability';
 import { startTestService, type TestService } from '@refarch/testing';
 import { z } from 'zod';
-import { ZodDto } from '../src/index.js';
+import { createService, ZodDto } from '../src/index.js';
 
 class OrderDto extends ZodDto(z.strictObject({ sku: z.string().min(1), quantity: z.number().int().positive() })) {}
 
@@ -50,10 +50,15 @@ const config = {
   SHUTDOWN_DELAY_MS: 0,
 } as const;
 
+const startDemo = () =>
+  startTestService((o) =>
+    createService(DemoModule, { name: 'demo', config: { ...config, ...o.config }, logDestination: o.logDestination }),
+  );
+
 describe('createService (platform defaults)', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService(DemoModule, { name: 'demo', config });
+    svc = await startDemo();
   });
   afterAll(() => svc.close());
 
@@ -114,7 +119,9 @@ describe('createService (platform defaults)', () => {
     await fetch(`${svc.url}/items/42`);
     await fetch(`${svc.url}/items/43`);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metrics).toMatch(/http_server_request_duration_seconds_count\{[^}]*method="GET",route="\/items\/:id",status="200"\} [1-9]/);
+    expect(metrics).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*method="GET",route="\/items\/:id",status="200"\} [1-9]/,
+    );
     expect(metrics).not.toContain('/items/42');
     expect(metrics).toContain('process_cpu_user_seconds_total');
   });
@@ -128,7 +135,7 @@ describe('createService (platform defaults)', () => {
 
 describe('graceful close', () => {
   it('finishes in-flight requests before it resolves, and refuses new ones meanwhile', async () => {
-    const svc = await startTestService(DemoModule, { name: 'demo', config });
+    const svc = await startDemo();
     const inFlight = fetch(`${svc.url}/slow`);
     await new Promise((r) => setTimeout(r, 50)); // the request is now inside the handler
     let closed = false;

@@ -12,7 +12,12 @@ export interface ProblemReply {
 export type UnexpectedErrorHandler = (error: unknown, request: unknown) => void;
 
 /** Writes a problem to a reply, unless a response has already started. */
-export function sendProblem(reply: ProblemReply, error: unknown, request: unknown, onUnexpected?: UnexpectedErrorHandler) {
+export function sendProblem(
+  reply: ProblemReply,
+  error: unknown,
+  request: unknown,
+  onUnexpected?: UnexpectedErrorHandler,
+) {
   const url = (request as { url?: unknown } | undefined)?.url;
   const problem = toProblem(error, typeof url === 'string' ? url.split('?')[0] : undefined);
   if (problem.unexpected) onUnexpected?.(error, request);

@@ -6,7 +6,10 @@ import { toProblem, validationErrorFromZod } from './problem.js';
 
 describe('toProblem', () => {
   it('keeps the code, status, detail and extensions of an AppError', () => {
-    const problem = toProblem(new ConflictError('INVENTORY.OUT_OF_STOCK', 'Not enough stock', { missingSkus: ['A'] }), '/x');
+    const problem = toProblem(
+      new ConflictError('INVENTORY.OUT_OF_STOCK', 'Not enough stock', { missingSkus: ['A'] }),
+      '/x',
+    );
     expect(problem.status).toBe(409);
     expect(problem.unexpected).toBe(false);
     expect(problem.body).toEqual({
@@ -25,10 +28,17 @@ describe('toProblem', () => {
   });
 
   it('maps framework client errors by status', () => {
-    expect(toProblem(new NotFoundException('Cannot GET /x')).body).toMatchObject({ status: 404, code: 'HTTP.NOT_FOUND', detail: 'Cannot GET /x' });
+    expect(toProblem(new NotFoundException('Cannot GET /x')).body).toMatchObject({
+      status: 404,
+      code: 'HTTP.NOT_FOUND',
+      detail: 'Cannot GET /x',
+    });
     expect(toProblem(new PayloadTooLargeException()).body.code).toBe('REQUEST.TOO_LARGE');
     // Fastify's errors carry statusCode
-    const fastifyError = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    const fastifyError = Object.assign(new Error('Request body is too large'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
     expect(toProblem(fastifyError).body).toMatchObject({ status: 413, code: 'REQUEST.TOO_LARGE' });
   });
 

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { rabbitmqCheck, runCheck } from './checks.js';
 
 describe('runCheck', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('is up when the ping resolves', async () => {
     await expect(runCheck({ name: 'x', ping: () => Promise.resolve() })).resolves.toBeUndefined();

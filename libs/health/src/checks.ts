@@ -35,8 +35,7 @@ export function rabbitmqCheck(source: string | { isConnected(): boolean }, name 
   if (typeof source !== 'string') {
     return {
       name,
-      ping: () =>
-        source.isConnected() ? Promise.resolve() : Promise.reject(new Error('not connected to the broker')),
+      ping: () => (source.isConnected() ? Promise.resolve() : Promise.reject(new Error('not connected to the broker'))),
     };
   }
   return {

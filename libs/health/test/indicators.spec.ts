@@ -23,7 +23,11 @@ const infra = await requireInfra('libs/health indicators', 'postgres', 'redis', 
 
   it('Redis: up on a live server, down on a dead one', async () => {
     await expect(runCheck(redisCheck(redis))).resolves.toBeUndefined();
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     await expect(runCheck({ ...redisCheck(dead), timeoutMs: 500 })).resolves.toEqual(expect.any(String));
     dead.disconnect();
   });

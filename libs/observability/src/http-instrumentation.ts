@@ -16,7 +16,10 @@ interface HookableReply {
 }
 type Done = (err?: Error) => void;
 export interface InstrumentableServer {
-  addHook(name: 'onRequest' | 'preHandler', hook: (req: HookableRequest, reply: HookableReply, done: Done) => void): unknown;
+  addHook(
+    name: 'onRequest' | 'preHandler',
+    hook: (req: HookableRequest, reply: HookableReply, done: Done) => void,
+  ): unknown;
   addHook(name: 'onResponse', hook: (req: HookableRequest, reply: HookableReply, done: Done) => void): unknown;
 }
 

@@ -1,9 +1,4 @@
-export {
-  CORRELATION_HEADER,
-  correlationIdFrom,
-  currentCorrelationId,
-  runWithCorrelationId,
-} from './correlation.js';
+export { CORRELATION_HEADER, correlationIdFrom, currentCorrelationId, runWithCorrelationId } from './correlation.js';
 export { createLogger, LOGGER, NestPinoLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createMetrics, METRICS_REGISTRY, MetricsController } from './metrics.js';

@@ -23,6 +23,10 @@ export async function migrate({ databaseUrl, dir, log }: MigrateOptions): Promis
     // node-pg-migrate's own progress lines are verbose; report one summary line instead.
     log: () => undefined,
   });
-  log?.(applied.length ? `applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}` : 'database schema is up to date');
+  log?.(
+    applied.length
+      ? `applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`
+      : 'database schema is up to date',
+  );
   return applied.map((m) => m.name);
 }

@@ -37,7 +37,10 @@ function withDatabase(serverUrl: string, database: string): string {
  * so test files can run in parallel and rerun on a used machine.
  */
 export async function createTestDatabase(serverUrl: string, label: string): Promise<TestDatabase> {
-  const safeLabel = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const safeLabel = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
   const name = `refarch_test_${safeLabel}_${randomBytes(4).toString('hex')}`;
   const url = withDatabase(serverUrl, name);
   assertTestDatabase(url);

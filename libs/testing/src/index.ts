@@ -5,4 +5,4 @@ export type { TestDatabase } from './databases.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
 export { startTestService } from './test-service.js';
-export type { TestService } from './test-service.js';
+export type { StartableService, TestService, TestServiceOverrides } from './test-service.js';

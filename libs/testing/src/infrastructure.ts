@@ -42,7 +42,12 @@ async function answers(kind: InfraKind, url: string): Promise<boolean> {
         return true;
       }
       case 'redis': {
-        const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const client = new Redis(url, {
+          lazyConnect: true,
+          connectTimeout: 1000,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         try {
           await client.connect();
           return (await client.ping()) === 'PONG';
@@ -80,7 +85,10 @@ function portOpen(url: string): Promise<boolean> {
   });
 }
 
-const CONTAINERS: Record<InfraKind, { image: string; port: number; env?: Record<string, string>; url: (host: string, port: number) => string }> = {
+const CONTAINERS: Record<
+  InfraKind,
+  { image: string; port: number; env?: Record<string, string>; url: (host: string, port: number) => string }
+> = {
   postgres: {
     image: 'postgres:16-alpine',
     port: 5432,
@@ -96,7 +104,9 @@ async function fromContainer(kind: InfraKind): Promise<string> {
   // Imported lazily: most runs never get here, and testcontainers is slow to load.
   const { GenericContainer, Wait } = await import('testcontainers');
   const spec = CONTAINERS[kind];
-  let container = new GenericContainer(spec.image).withExposedPorts(spec.port).withWaitStrategy(Wait.forListeningPorts());
+  let container = new GenericContainer(spec.image)
+    .withExposedPorts(spec.port)
+    .withWaitStrategy(Wait.forListeningPorts());
   if (spec.env) container = container.withEnvironment(spec.env);
   const started = await container.start();
   // Left running for the test process; testcontainers' reaper removes it when the process exits.
@@ -122,7 +132,10 @@ export function resolveInfra(kind: InfraKind): Promise<ResolvedInfra | string> {
       try {
         return { url: await fromContainer(kind), source: 'testcontainers' as const };
       } catch (error) {
-        const tried = [`${ENV_VARS[kind]} unset`, loopback ? `nothing answering on ${new URL(loopback).host}` : undefined]
+        const tried = [
+          `${ENV_VARS[kind]} unset`,
+          loopback ? `nothing answering on ${new URL(loopback).host}` : undefined,
+        ]
           .filter(Boolean)
           .join(', ');
         const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -1,33 +1,44 @@
 import { Writable } from 'node:stream';
-import type { DynamicModule, Type } from '@nestjs/common';
-import { createService, type PlatformConfig, type Service } from '@refarch/bootstrap';
 
-export interface TestService {
+/** What a service factory must return: `createService()` from @refarch/bootstrap fits. */
+export interface StartableService {
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Settings the factory must apply: a free loopback port and a log destination the test can read. */
+export interface TestServiceOverrides {
+  config: { PORT: 0; HOST: '127.0.0.1' };
+  logDestination: Writable;
+}
+
+export interface TestService<S extends StartableService = StartableService> {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
-  service: Service;
+  service: S;
   /** Every JSON log line written so far, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
-/** Starts a service exactly as `main.ts` does (platform defaults included) on a free port, capturing its logs. */
-export async function startTestService(
-  rootModule: Type | DynamicModule,
-  options: { name: string; config: PlatformConfig },
-): Promise<TestService> {
+/**
+ * Starts a service exactly as `main.ts` builds it, on a free port, capturing its logs:
+ * `startTestService((o) => createService(AppModule, { name, config: { ...config, ...o.config }, logDestination: o.logDestination }))`.
+ * (A factory rather than a module, so this library does not depend on @refarch/bootstrap, whose own tests use it.)
+ */
+export async function startTestService<S extends StartableService>(
+  factory: (overrides: TestServiceOverrides) => Promise<S>,
+): Promise<TestService<S>> {
   const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
+  const logDestination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
       callback();
     },
   });
-  const service = await createService(rootModule, {
-    ...options,
-    config: { ...options.config, PORT: 0, HOST: '127.0.0.1' },
-    logDestination: destination,
-  });
+  const service = await factory({ config: { PORT: 0, HOST: '127.0.0.1' }, logDestination });
   const url = await service.listen();
   return { url, service, logs, close: () => service.close() };
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { assertTestDatabase, createTestDatabase, NotATestDatabaseError, requireInfra, truncateTables } from '../src/index.js';
+import {
+  assertTestDatabase,
+  createTestDatabase,
+  NotATestDatabaseError,
+  requireInfra,
+  truncateTables,
+} from '../src/index.js';
 
 describe('assertTestDatabase (the guard)', () => {
   it('accepts names that mark a test database', () => {

@@ -45,7 +45,11 @@ const bodies: [label: string, body: unknown, field?: string][] = [
       const login = route === '/auth/login';
       if (login && label === 'password too short') continue; // any password may be tried at login (→ 401)
       const body =
-        login && typeof registerBody === 'object' && registerBody !== null && !Array.isArray(registerBody) && !label.startsWith('name')
+        login &&
+        typeof registerBody === 'object' &&
+        registerBody !== null &&
+        !Array.isArray(registerBody) &&
+        !label.startsWith('name')
           ? Object.fromEntries(Object.entries(registerBody).filter(([k]) => k !== 'name'))
           : registerBody;
       it(`${route}: ${label}`, async () => {
@@ -58,7 +62,12 @@ const bodies: [label: string, body: unknown, field?: string][] = [
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
         expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status: res.status, code: expect.any(String) });
+        expect(res.body).toMatchObject({
+          type: expect.any(String),
+          title: expect.any(String),
+          status: res.status,
+          code: expect.any(String),
+        });
         if (field) {
           expect((res.body.errors as { field: string }[]).map((e) => e.field).join(',')).toContain(field);
         }
@@ -73,7 +82,11 @@ const bodies: [label: string, body: unknown, field?: string][] = [
   });
 
   it('wrong content type → 4xx', async () => {
-    const res = await fetch(`${svc.url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    const res = await fetch(`${svc.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
     expect(res.status).toBe(415);
   });
 
@@ -81,7 +94,8 @@ const bodies: [label: string, body: unknown, field?: string][] = [
     const noAuth = await call(svc.url, 'PATCH', '/users/me', { name: 'x' });
     expect(noAuth.status).toBe(401);
     await call(svc.url, 'POST', '/auth/register', valid);
-    const token = (await call(svc.url, 'POST', '/auth/login', { email: valid.email, password: valid.password })).body.accessToken as string;
+    const token = (await call(svc.url, 'POST', '/auth/login', { email: valid.email, password: valid.password })).body
+      .accessToken as string;
     for (const body of [{}, { name: '' }, { name: 1 }, { name: 'ok', email: 'x@y.z' }, '[]', '{']) {
       const res = await call(svc.url, 'PATCH', '/users/me', body, { authorization: `Bearer ${token}` });
       expect(res.status).toBe(400);

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createService } from '@refarch/bootstrap';
 import { createTestDatabase, startTestService, type TestDatabase, type TestService } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadUserServiceConfig } from '../src/config.js';
@@ -27,7 +28,13 @@ export async function startUserService(
     LOG_LEVEL: 'info',
     ...env,
   });
-  const svc = await startTestService(AppModule.forRoot(config), { name: 'user-service', config });
+  const svc = await startTestService((o) =>
+    createService(AppModule.forRoot(config), {
+      name: 'user-service',
+      config: { ...config, ...o.config },
+      logDestination: o.logDestination,
+    }),
+  );
   return {
     ...svc,
     db,

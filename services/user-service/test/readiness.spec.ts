@@ -35,7 +35,11 @@ const infra = await requireInfra('user-service readiness', 'postgres');
     expect(ready.status).toBe(503);
     expect(ready.body.details.postgres.status).toBe('down');
     expect((await call(svc.url, 'GET', '/health/live')).status).toBe(200);
-    const register = await call(svc.url, 'POST', '/auth/register', { email: 'down@example.com', password: 'password1', name: 'D' });
+    const register = await call(svc.url, 'POST', '/auth/register', {
+      email: 'down@example.com',
+      password: 'password1',
+      name: 'D',
+    });
     expect(register.status).toBe(500);
     expect(register.headers.get('content-type')).toMatch(/problem\+json/);
   });
@@ -44,7 +48,11 @@ const infra = await requireInfra('user-service readiness', 'postgres');
     proxy.restore();
     const ready = await call(svc.url, 'GET', '/health/ready');
     expect(ready.status).toBe(200);
-    const register = await call(svc.url, 'POST', '/auth/register', { email: 'back@example.com', password: 'password1', name: 'B' });
+    const register = await call(svc.url, 'POST', '/auth/register', {
+      email: 'back@example.com',
+      password: 'password1',
+      name: 'B',
+    });
     expect(register.status).toBe(201);
   });
 });

@@ -16,7 +16,14 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
   it('completes every accepted request and exits 0', async () => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, DATABASE_URL: db.url, JWT_PRIVATE_KEY: newSigningKey(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        JWT_PRIVATE_KEY: newSigningKey(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -60,7 +67,9 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: db.url });
     await client.connect();
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE email LIKE 'burst%'`);
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM users WHERE email LIKE 'burst%'`,
+    );
     await client.end();
     expect(Number(rows[0]!.n)).toBe(accepted.length);
   });

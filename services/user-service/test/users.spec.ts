@@ -18,9 +18,17 @@ const infra = await requireInfra('user-service API', 'postgres');
   afterAll(() => svc.stop());
 
   it('registers with a normalised email and never returns the password or its hash', async () => {
-    const res = await api('POST', '/auth/register', { email: '  Ann@Example.COM ', password: 'correct horse', name: ' Ann 🌷 ' });
+    const res = await api('POST', '/auth/register', {
+      email: '  Ann@Example.COM ',
+      password: 'correct horse',
+      name: ' Ann 🌷 ',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'ann@example.com', name: 'Ann 🌷' });
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      email: 'ann@example.com',
+      name: 'Ann 🌷',
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/correct horse|argon2/);
   });
 
@@ -28,20 +36,28 @@ const infra = await requireInfra('user-service API', 'postgres');
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: svc.db.url });
     await client.connect();
-    const { rows } = await client.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE email = 'ann@example.com'`);
+    const { rows } = await client.query<{ password_hash: string }>(
+      `SELECT password_hash FROM users WHERE email = 'ann@example.com'`,
+    );
     await client.end();
     expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
   });
 
   it('answers 409 for an email that is taken, whatever its case', async () => {
-    const res = await api('POST', '/auth/register', { email: 'ANN@example.com', password: 'another pass', name: 'Other' });
+    const res = await api('POST', '/auth/register', {
+      email: 'ANN@example.com',
+      password: 'another pass',
+      name: 'Other',
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'USERS.EMAIL_TAKEN', status: 409 });
   });
 
   it('lets exactly one of many concurrent registrations of one email succeed', async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => api('POST', '/auth/register', { email: 'race@example.com', password: 'password1', name: 'R' })),
+      Array.from({ length: 8 }, () =>
+        api('POST', '/auth/register', { email: 'race@example.com', password: 'password1', name: 'R' }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });
@@ -88,9 +104,18 @@ const infra = await requireInfra('user-service API', 'postgres');
   it('refuses missing, malformed, tampered and foreign tokens with 401', async () => {
     const token = await login('ann@example.com', 'correct horse');
     const [h, p] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'admin' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'admin' }),
+    ).toString('base64url');
     const noneAlg = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
-    for (const authorization of [undefined, 'Bearer', 'Basic abc', 'Bearer x.y.z', `Bearer ${h}.${forged}.${token.split('.')[2]}`, `Bearer ${noneAlg}`]) {
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      'Basic abc',
+      'Bearer x.y.z',
+      `Bearer ${h}.${forged}.${token.split('.')[2]}`,
+      `Bearer ${noneAlg}`,
+    ]) {
       const res = await api('GET', '/users/me', undefined, authorization ? { authorization } : {});
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);
@@ -105,13 +130,21 @@ const infra = await requireInfra('user-service API', 'postgres');
   });
 
   it('answers 404 for an unknown user id and 400 for a malformed one', async () => {
-    expect((await api('GET', '/internal/users/00000000-0000-4000-8000-000000000000')).body).toMatchObject({ status: 404, code: 'USERS.NOT_FOUND' });
-    expect((await api('GET', '/internal/users/not-a-uuid')).body).toMatchObject({ status: 400, errors: [{ field: 'path.id' }] });
+    expect((await api('GET', '/internal/users/00000000-0000-4000-8000-000000000000')).body).toMatchObject({
+      status: 404,
+      code: 'USERS.NOT_FOUND',
+    });
+    expect((await api('GET', '/internal/users/not-a-uuid')).body).toMatchObject({
+      status: 400,
+      errors: [{ field: 'path.id' }],
+    });
   });
 
   it('exposes the HTTP histogram by route template, not raw ids', async () => {
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metrics).toMatch(/http_server_request_duration_seconds_bucket\{[^}]*route="\/internal\/users\/:id",status="404"/);
+    expect(metrics).toMatch(
+      /http_server_request_duration_seconds_bucket\{[^}]*route="\/internal\/users\/:id",status="404"/,
+    );
     expect(metrics).not.toContain('00000000-0000-4000-8000-000000000000');
   });
 });
