@@ -15,12 +15,25 @@ import {
   type ServiceMetrics,
 } from '@refarch/observability';
 import type { DestinationStream } from 'pino';
+import { DeadlineInterceptor, FaultInjector, ResilienceModule } from '@refarch/resilience';
 import { PlatformModule } from './platform.module.js';
 import { ZodValidationPipe } from './validation.js';
 
 /** The platform settings a service's config must contain (see `serviceEnv` in @refarch/config). */
 export type PlatformConfig = Readonly<
-  Pick<ServiceEnv, 'HOST' | 'PORT' | 'LOG_LEVEL' | 'BODY_LIMIT_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'SHUTDOWN_DELAY_MS'>
+  Pick<
+    ServiceEnv,
+    | 'HOST'
+    | 'PORT'
+    | 'LOG_LEVEL'
+    | 'BODY_LIMIT_BYTES'
+    | 'SHUTDOWN_TIMEOUT_MS'
+    | 'SHUTDOWN_DELAY_MS'
+    | 'ADMIN_TOKEN'
+    | 'FAULT_MODE'
+    | 'FAULT_ERROR_RATE'
+    | 'FAULT_LATENCY_MS'
+  >
 >;
 
 export interface ServiceOptions {
@@ -43,7 +56,9 @@ export interface Service {
 
 /**
  * Builds a RefArch service around `rootModule` with the platform defaults: JSON logs with correlation ids,
- * Prometheus metrics and `GET /metrics`, problem+json errors, zod validation, the JSON body limit (413 above it).
+ * Prometheus metrics and `GET /metrics`, problem+json errors, zod validation, the JSON body limit (413 above it),
+ * deadlines (504 when the caller's `x-deadline-ms` runs out), circuit breakers and HTTP clients (`HttpClients`),
+ * fault injection and `/admin/breakers`, `/admin/faults` (libs/resilience).
  * Health endpoints come from the service's own `HealthModule.forRoot(...)` (it knows its dependencies).
  *
  * Shutdown order: Nest closes the HTTP server (in-flight requests finish, new ones get 503) *before* it calls
@@ -54,7 +69,17 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   const logger = createLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
   const metrics = createMetrics(name);
 
-  @Module({ imports: [PlatformModule.forRoot(logger, metrics), rootModule] })
+  @Module({
+    imports: [
+      PlatformModule.forRoot(logger, metrics),
+      ResilienceModule.forRoot({
+        caller: name,
+        ...(config.ADMIN_TOKEN ? { adminToken: config.ADMIN_TOKEN } : {}),
+        faults: { mode: config.FAULT_MODE, errorRate: config.FAULT_ERROR_RATE, latencyMs: config.FAULT_LATENCY_MS },
+      }),
+      rootModule,
+    ],
+  })
   class ServiceRootModule {}
 
   const adapter = new FastifyAdapter({
@@ -73,8 +98,11 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   // through global filters too, so this one filter shapes every error response.
   app.useGlobalFilters(new ProblemDetailsFilter(onUnexpected));
   app.useGlobalPipes(new ZodValidationPipe());
+  app.useGlobalInterceptors(new DeadlineInterceptor());
   const fastify = app.getHttpAdapter().getInstance();
   instrumentHttp(fastify, logger, metrics);
+  // After instrumentation, so injected faults are logged and measured like real ones.
+  fastify.addHook('onRequest', app.get(FaultInjector).hook);
 
   let closing: Promise<void> | undefined;
   // A keep-alive connection whose request was in flight at close() would keep the server open after its response:

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Body, Controller, Get, Inject, Module, Param, Post } from '@nestjs/common';
+import { loadConfig, serviceEnv } from '@refarch/config';
 import { HealthModule } from '@refarch/health';
 import { LOGGER, type Logger } from '@refarch/observability';
 import { startTestService, type TestService } from '@refarch/testing';
@@ -41,14 +42,7 @@ class DemoController {
 @Module({ imports: [HealthModule.forRoot({ useFactory: () => [] })], controllers: [DemoController] })
 class DemoModule {}
 
-const config = {
-  HOST: '127.0.0.1',
-  PORT: 0,
-  LOG_LEVEL: 'info',
-  BODY_LIMIT_BYTES: 1_048_576,
-  SHUTDOWN_TIMEOUT_MS: 10_000,
-  SHUTDOWN_DELAY_MS: 0,
-} as const;
+const config = loadConfig(serviceEnv, { PORT: '0', LOG_LEVEL: 'info' });
 
 const startDemo = () =>
   startTestService((o) =>

@@ -104,6 +104,14 @@ export const serviceEnv = z.object({
   SHUTDOWN_TIMEOUT_MS: env.int().default(10_000),
   /** After SIGTERM, keep serving (readiness already failing) this long so load balancers stop routing here first. */
   SHUTDOWN_DELAY_MS: env.int().default(0),
+  /** Bearer token for `/admin/*` (breakers, fault injection); unset disables the admin API. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Fault injection at start (libs/resilience): off | error | latency | hang. */
+  FAULT_MODE: z.enum(['off', 'error', 'latency', 'hang']).default('off'),
+  /** Fraction of business requests a fault affects, 0..1. */
+  FAULT_ERROR_RATE: z.coerce.number().min(0).max(1).default(1),
+  /** Delay added in latency mode. */
+  FAULT_LATENCY_MS: env.int().max(120_000).default(1_000),
 });
 
 export type ServiceEnv = z.infer<typeof serviceEnv>;

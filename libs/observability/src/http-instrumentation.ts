@@ -1,10 +1,20 @@
 import type { Logger } from 'pino';
-import { CORRELATION_HEADER, correlationIdFrom, runWithCorrelationId } from './correlation.js';
+import {
+  CORRELATION_HEADER,
+  correlationIdFrom,
+  DEADLINE_HEADER,
+  deadlineFrom,
+  runWithContext,
+  traceIdFrom,
+  TRACEPARENT_HEADER,
+  type RequestContext,
+} from './context.js';
 import type { ServiceMetrics } from './metrics.js';
 
 /** The subset of Fastify this module hooks into (kept structural so the lib does not pin a Fastify version). */
 interface HookableRequest {
   id: string;
+  headers: Record<string, string | string[] | undefined>;
   method: string;
   url: string;
   routeOptions?: { url?: string };
@@ -34,17 +44,23 @@ export const correlationServerOptions = {
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
- * Adds correlation context, the `x-correlation-id` response header, one log line per request and the RED
+ * Adds the request context (correlation id, trace id, deadline), the `x-correlation-id` response header, one log line per request and the RED
  * histogram to a Fastify server. The route label is the route template (`/users/:id`), never the raw URL.
  */
 export function instrumentHttp(server: InstrumentableServer, logger: Logger, metrics: ServiceMetrics): void {
-  const enter = (req: HookableRequest, _reply: HookableReply, done: Done) => runWithCorrelationId(req.id, done);
+  const contexts = new WeakMap<HookableRequest, RequestContext>();
   server.addHook('onRequest', (req, reply, done) => {
     reply.header(CORRELATION_HEADER, req.id);
-    enter(req, reply, done);
+    const context: RequestContext = {
+      correlationId: req.id,
+      traceId: traceIdFrom(req.headers[TRACEPARENT_HEADER]),
+      deadlineAt: deadlineFrom(req.headers[DEADLINE_HEADER], Date.now()),
+    };
+    contexts.set(req, context);
+    runWithContext(context, done);
   });
   // Body parsing runs on stream callbacks outside the onRequest context: enter it again before the handler.
-  server.addHook('preHandler', enter);
+  server.addHook('preHandler', (req, _reply, done) => runWithContext(contexts.get(req)!, done));
   server.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions?.url ?? '<unmatched>';
     const status = reply.statusCode;

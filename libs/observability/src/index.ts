@@ -1,4 +1,19 @@
-export { CORRELATION_HEADER, correlationIdFrom, currentCorrelationId, runWithCorrelationId } from './correlation.js';
+export {
+  CORRELATION_HEADER,
+  correlationIdFrom,
+  currentContext,
+  currentCorrelationId,
+  DEADLINE_HEADER,
+  deadlineFrom,
+  newSpanId,
+  newTraceId,
+  runWithContext,
+  runWithCorrelationId,
+  traceIdFrom,
+  traceparentFor,
+  TRACEPARENT_HEADER,
+} from './context.js';
+export type { RequestContext } from './context.js';
 export { createLogger, LOGGER, NestPinoLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createMetrics, METRICS_REGISTRY, MetricsController } from './metrics.js';

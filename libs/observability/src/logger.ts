@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
-import { currentCorrelationId } from './correlation.js';
+import { currentContext } from './context.js';
 
 export type { Logger } from 'pino';
 
@@ -23,8 +23,8 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
-        const correlationId = currentCorrelationId();
-        return correlationId ? { correlationId } : {};
+        const context = currentContext();
+        return context ? { correlationId: context.correlationId, traceId: context.traceId } : {};
       },
       redact: { paths: ['req.headers.authorization', '*.password', 'password'], censor: '[redacted]' },
     },

@@ -1,0 +1,94 @@
+import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from '@refarch/errors';
+import { z } from 'zod';
+
+export const faultSettingsSchema = z.strictObject({
+  mode: z.enum(['off', 'error', 'latency', 'hang']),
+  /** Fraction of business requests affected, 0..1. */
+  errorRate: z.number().min(0).max(1).default(1),
+  /** Added delay in `latency` mode. */
+  latencyMs: z.number().int().min(0).max(120_000).default(1_000),
+});
+export type FaultSettings = z.output<typeof faultSettingsSchema>;
+export type FaultMode = FaultSettings['mode'];
+
+/** Routes faults never touch: the platform's own (probes, scrapes, admin). */
+const UNTOUCHED = /^\/(health|metrics|admin)(\/|$|\?)/;
+
+export class InjectedFaultError extends AppError {
+  constructor() {
+    super('FAULT.INJECTED', 503, 'Service Unavailable', {
+      detail: 'Fault injection is on for this service (mode error)',
+    });
+  }
+}
+
+interface FaultRequest {
+  url: string;
+  raw: { once(event: 'close', listener: () => void): unknown };
+}
+interface FaultReply {
+  sent: boolean;
+  code(status: number): FaultReply;
+  header(name: string, value: string): FaultReply;
+  send(body: unknown): unknown;
+}
+
+/**
+ * Breaks a service on purpose (ARCHITECTURE §6): `error` answers 503, `latency` delays, `hang` never answers
+ * (until the client gives up or the service shuts down), each for `errorRate` of business requests.
+ */
+export class FaultInjector {
+  private settings: FaultSettings;
+  private readonly hung = new Set<() => void>();
+
+  constructor(
+    initial: FaultSettings,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.settings = faultSettingsSchema.parse(initial);
+  }
+
+  get current(): FaultSettings {
+    return this.settings;
+  }
+
+  set(settings: FaultSettings): FaultSettings {
+    this.settings = settings;
+    if (settings.mode !== 'hang') this.releaseHung();
+    return settings;
+  }
+
+  /** Lets every hung request go (answered 503); called before shutdown so draining can finish. */
+  releaseHung(): void {
+    for (const release of this.hung) release();
+    this.hung.clear();
+  }
+
+  /** Fastify `onRequest` hook. */
+  readonly hook = async (request: FaultRequest, reply: FaultReply): Promise<void> => {
+    const { mode, errorRate, latencyMs } = this.settings;
+    if (mode === 'off' || UNTOUCHED.test(request.url) || this.random() >= errorRate) return;
+    switch (mode) {
+      case 'latency':
+        await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        return;
+      case 'error':
+        return this.fail(reply);
+      case 'hang':
+        await new Promise<void>((resolve) => {
+          this.hung.add(resolve);
+          request.raw.once('close', () => {
+            this.hung.delete(resolve);
+            resolve();
+          });
+        });
+        return this.fail(reply);
+    }
+  };
+
+  private fail(reply: FaultReply) {
+    if (reply.sent) return;
+    const problem = toProblem(new InjectedFaultError());
+    reply.code(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem.body);
+  }
+}
