@@ -12,6 +12,36 @@ export const dependencyConstraints = [
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:contract'] },
 ];
 
+const RAW_HTTP =
+  'Services call other services only through HttpClients from @refarch/resilience (breaker, retry, deadline).';
+/** Raw HTTP clients a service's code must not use (libs/resilience wraps undici once, for everyone). */
+export const outboundHttpRestrictions = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        'undici',
+        'node:http',
+        'node:https',
+        'http',
+        'https',
+        'http2',
+        'node:http2',
+        'axios',
+        'got',
+        'node-fetch',
+        'superagent',
+        'ky',
+      ].map((name) => ({ name, message: RAW_HTTP })),
+    },
+  ],
+  'no-restricted-globals': [
+    'error',
+    { name: 'fetch', message: RAW_HTTP },
+    { name: 'XMLHttpRequest', message: RAW_HTTP },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', '.stack/**', '.tmp/**', '**/fixtures/**', 'coverage/**'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -38,6 +68,7 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['services/*/src/**/*.ts'], ignores: ['**/*.spec.ts'], rules: outboundHttpRestrictions },
   {
     // Tests, tools and the infrastructure resolver read the environment by design.
     files: [

@@ -131,7 +131,9 @@ export class Breaker {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(call.controller.signal.reason instanceof AttemptTimeoutError ? call.controller.signal.reason : error);
+          // After a timeout the call rejects with an AbortError; report the timeout, which is what happened.
+          const reason: unknown = call.controller.signal.reason;
+          reject(reason instanceof AttemptTimeoutError ? reason : (error as Error));
         },
       );
     });

@@ -88,15 +88,19 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
  * - Correlation id, W3C traceparent (new span per attempt), remaining deadline and idempotency key travel downstream.
  */
 export class HttpClient {
+  private readonly baseUrl: string;
+
   constructor(
     readonly dependency: string,
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly breaker: Breaker,
     private readonly policy: RetryPolicy,
     private readonly budget: RetryBudget,
     private readonly dispatcher: Dispatcher,
     private readonly onRetryOutcome: (outcome: RetryOutcome) => void = () => undefined,
-  ) {}
+  ) {
+    this.baseUrl = new URL(baseUrl).origin + new URL(baseUrl).pathname.replace(/\/$/, '');
+  }
 
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
     const method = req.method ?? 'GET';
@@ -145,9 +149,11 @@ export class HttpClient {
 
   private async send<T>(method: HttpMethod, req: HttpRequest, signal: AbortSignal, deadlineAt?: number) {
     const context = currentContext();
-    const url = new URL(req.path, this.baseUrl);
-    for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+    let url = this.baseUrl + req.path;
+    if (req.query) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(req.query)) if (value !== undefined) search.set(key, String(value));
+      url += (url.includes('?') ? '&' : '?') + search.toString();
     }
     const headers: Record<string, string> = {
       accept: 'application/json, application/problem+json',
