@@ -3,7 +3,7 @@
 // PostgreSQL/Redis/RabbitMQ, in dependency order, waits until each is ready, prints a table of URLs, and stops
 // everything cleanly on Ctrl-C. Logs go to .stack/logs/<service>.log (JSON lines).
 import { spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -88,6 +88,12 @@ function portFree(port) {
   });
 }
 
+function adminToken() {
+  const file = path.join(stateDir, 'admin-token');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 function jwtKey() {
   const file = path.join(stateDir, 'jwt-private.pem');
   if (!existsSync(file)) {
@@ -151,6 +157,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const databases = selected.map((s) => s.database).filter(Boolean);
 if (databases.length) await ensureDatabases(databases);
 const ctx = {
+  adminToken: adminToken(),
   jwtPrivateKey: jwtKey(),
   databaseUrl: (db) => {
     const url = new URL(INFRA.postgres.url);
@@ -197,7 +204,13 @@ for (const service of selected) {
   const log = createWriteStream(logFile, { flags: 'w' });
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     cwd: path.join(root, 'services', service.name),
-    env: { ...process.env, NODE_ENV: 'development', PORT: String(service.port), ...service.env(ctx) },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(service.port),
+      ADMIN_TOKEN: ctx.adminToken,
+      ...service.env(ctx),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);
@@ -255,4 +268,7 @@ const line = (cells) =>
     .trimEnd();
 console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`);
 for (const row of rows) console.log(line(row));
-console.log('\nAccount with the admin role: register admin@refarch.local. Press Ctrl-C to stop everything.');
+console.log(
+  `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (.stack/admin-token)`,
+);
+console.log('Account with the admin role: register admin@refarch.local. Press Ctrl-C to stop everything.');
