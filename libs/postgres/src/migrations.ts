@@ -4,6 +4,8 @@ export interface MigrateOptions {
   databaseUrl: string;
   /** Folder of versioned files `NNN_name.sql`, each with `-- Up Migration` and optionally `-- Down Migration`. */
   dir: string;
+  /** Table recording what ran (default `schema_migrations`); a library's own migrations use a table of their own. */
+  table?: string;
   log?: (message: string) => void;
 }
 
@@ -11,12 +13,17 @@ export interface MigrateOptions {
  * Applies pending migrations in order, in one transaction, under an advisory lock (so replicas starting together
  * wait for each other instead of racing). Returns the names of the migrations applied by this call.
  */
-export async function migrate({ databaseUrl, dir, log }: MigrateOptions): Promise<string[]> {
+export async function migrate({
+  databaseUrl,
+  dir,
+  table = 'schema_migrations',
+  log,
+}: MigrateOptions): Promise<string[]> {
   const applied = await runner({
     databaseUrl,
     dir,
     direction: 'up',
-    migrationsTable: 'schema_migrations',
+    migrationsTable: table,
     checkOrder: true,
     singleTransaction: true,
     advisoryLockMode: 'wait',

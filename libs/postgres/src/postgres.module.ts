@@ -20,6 +20,8 @@ export interface PostgresModuleOptions {
   applicationName: string;
   /** Folder of the service's SQL migrations. */
   migrationsDir: string;
+  /** Migration sets of libraries the service uses (e.g. the messaging outbox), each with its own table. */
+  libraryMigrations?: { dir: string; table: string }[];
   /** Apply pending migrations before the service starts listening (default true). */
   migrateOnStart?: boolean;
   poolMax?: number;
@@ -34,11 +36,11 @@ class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit() {
     if (this.options.migrateOnStart === false) return;
-    await migrate({
-      databaseUrl: this.options.url,
-      dir: this.options.migrationsDir,
-      log: (message) => this.logger.info({ component: 'migrations' }, message),
-    });
+    const log = (message: string) => this.logger.info({ component: 'migrations' }, message);
+    for (const set of this.options.libraryMigrations ?? []) {
+      await migrate({ databaseUrl: this.options.url, dir: set.dir, table: set.table, log });
+    }
+    await migrate({ databaseUrl: this.options.url, dir: this.options.migrationsDir, log });
   }
 
   // Runs after the HTTP server has drained, so in-flight requests still have their connections.

@@ -32,14 +32,16 @@ export interface ResilienceOptions {
   breakerDefaults?: Partial<BreakerOptions>;
 }
 
-const OPTIONS = Symbol('RESILIENCE_OPTIONS');
+/** Injection token of the service's admin token (`undefined` when the admin API is disabled). */
+export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
+/** Guards `/admin/*` routes of any platform module: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 @Injectable()
-class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(OPTIONS) private readonly options: ResilienceOptions) {}
+export class AdminTokenGuard implements CanActivate {
+  constructor(@Inject(ADMIN_TOKEN) private readonly adminToken: string | undefined) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const expected = this.options.adminToken;
+    const expected = this.adminToken;
     if (!expected)
       throw new ForbiddenError('ADMIN.DISABLED', 'The admin API is disabled: set ADMIN_TOKEN to enable it');
     const header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers['authorization'];
@@ -111,7 +113,7 @@ export class ResilienceModule {
       module: ResilienceModule,
       controllers: [ResilienceAdminController],
       providers: [
-        { provide: OPTIONS, useValue: options },
+        { provide: ADMIN_TOKEN, useValue: options.adminToken },
         {
           provide: BreakerRegistry,
           inject: [METRICS_REGISTRY],
@@ -127,7 +129,7 @@ export class ResilienceModule {
         AdminTokenGuard,
         ResilienceLifecycle,
       ],
-      exports: [BreakerRegistry, HttpClients, FaultInjector],
+      exports: [BreakerRegistry, HttpClients, FaultInjector, ADMIN_TOKEN, AdminTokenGuard],
     };
   }
 }

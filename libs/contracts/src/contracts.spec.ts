@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { createEnvelope, MESSAGES, parseEnvelope, parseMessage } from './index.js';
+
+const valid = () =>
+  createEnvelope('users.user-registered.v1', { userId: 'u1', email: 'a@b.c', name: 'A' }, { correlationId: 'c1' });
+
+describe('contracts', () => {
+  it('creates envelopes that validate', () => {
+    const envelope = valid();
+    expect(envelope).toMatchObject({ type: 'users.user-registered.v1', correlationId: 'c1', data: { userId: 'u1' } });
+    expect(parseEnvelope(envelope)).toEqual({ ok: true, envelope });
+  });
+
+  it('refuses to create an envelope whose data does not match its type', () => {
+    expect(() =>
+      createEnvelope('orders.order-rejected.v1', { orderId: 'o', userId: 'u', reason: '' }, { correlationId: 'c' }),
+    ).toThrow(/reason/);
+  });
+
+  it('rejects unknown types, extra fields, malformed envelopes and non-JSON', () => {
+    expect(parseEnvelope({ ...valid(), type: 'users.user-deleted.v1' })).toMatchObject({
+      ok: false,
+      error: /unknown message type/,
+    });
+    expect(parseEnvelope({ ...valid(), data: { userId: 'u1', email: 'a@b.c', name: 'A', admin: true } })).toMatchObject(
+      { ok: false },
+    );
+    expect(parseEnvelope({ ...valid(), id: 'not-a-uuid' })).toMatchObject({ ok: false, error: /id/ });
+    expect(parseEnvelope({ ...valid(), extra: 1 })).toMatchObject({ ok: false });
+    expect(parseMessage('{not json')).toMatchObject({ ok: false, error: /not JSON/ });
+    expect(parseMessage(Buffer.from(JSON.stringify(valid())))).toMatchObject({ ok: true });
+  });
+
+  it('names every message type <context>.<name>.v<N>', () => {
+    for (const type of Object.keys(MESSAGES)) expect(type).toMatch(/^[a-z]+\.[a-z-]+\.v\d+$/);
+  });
+});

@@ -1,0 +1,36 @@
+import type pg from 'pg';
+
+export type InboxResult = 'processed' | 'duplicate';
+
+/**
+ * Runs a handler's effects at most once per (consumer, message id): the inbox row and the effects commit in one
+ * transaction. A redelivered message finds its row and does nothing (`duplicate`); a crash before commit leaves
+ * neither, so the redelivery applies the effects then.
+ */
+export async function handleOnce(
+  pool: pg.Pool,
+  consumer: string,
+  messageId: string,
+  effects: (client: pg.PoolClient) => Promise<void>,
+): Promise<InboxResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rowCount } = await client.query(
+      `INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [consumer, messageId],
+    );
+    if (rowCount === 0) {
+      await client.query('ROLLBACK');
+      return 'duplicate';
+    }
+    await effects(client);
+    await client.query('COMMIT');
+    return 'processed';
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,33 @@
+export { connectBroker } from './connection.js';
+export type { AmqpConnectionManager, BrokerConnectionOptions } from './connection.js';
+export {
+  declareExchanges,
+  declareQueue,
+  DEFAULT_RETRY_DELAYS_MS,
+  dlqName,
+  EVENTS_EXCHANGE,
+  HEADERS,
+  retryQueueName,
+  UNROUTED_EXCHANGE,
+  UNROUTED_QUEUE,
+} from './topology.js';
+export type { QueueTopology } from './topology.js';
+export { InvalidMessageError, MessagePublisher, UnroutableMessageError } from './publisher.js';
+export type { PublishOptions } from './publisher.js';
+export { MessageConsumer } from './consumer.js';
+export type { ConsumeOutcome, ConsumerOptions, HandlerResult, MessageHandler } from './consumer.js';
+export { handleOnce } from './inbox.js';
+export type { InboxResult } from './inbox.js';
+export { OutboxRelay } from './outbox/relay.js';
+export type { ClaimedBatch, OutboxRecord, OutboxStore, RelayOptions, RelayPublisher } from './outbox/relay.js';
+export {
+  addToOutbox,
+  MESSAGING_MIGRATIONS_DIR,
+  MESSAGING_MIGRATIONS_TABLE,
+  PgOutboxStore,
+} from './outbox/pg-outbox.js';
+export { MONGO_OUTBOX_FIELD, MongoOutboxStore, pushToOutbox } from './outbox/mongo-outbox.js';
+export { DlqAdmin, registerDlqGauge } from './dlq.js';
+export type { DeadLetter } from './dlq.js';
+export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage } from './messaging.module.js';
+export type { MessagingOptions } from './messaging.module.js';

@@ -1,0 +1,63 @@
+import type { Channel, ConfirmChannel } from 'amqplib';
+
+/** Topic exchange of every event; routing key = event type (ARCHITECTURE §4). */
+export const EVENTS_EXCHANGE = 'refarch.events';
+/**
+ * Alternate exchange of `refarch.events`: an event no queue is bound to lands in the `refarch.unrouted` queue
+ * instead of vanishing (a published event is never silently lost, even before its consumers exist).
+ */
+export const UNROUTED_EXCHANGE = 'refarch.unrouted';
+export const UNROUTED_QUEUE = 'refarch.unrouted';
+
+/** Default retry delays: three retries after 1 s, 5 s and 30 s, then the DLQ (4 attempts in all). */
+export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+
+export const HEADERS = {
+  attempt: 'x-attempt',
+  error: 'x-last-error',
+  originalRoutingKey: 'x-original-routing-key',
+  originalQueue: 'x-original-queue',
+  deadLetteredAt: 'x-dead-lettered-at',
+  traceparent: 'traceparent',
+} as const;
+
+export const retryQueueName = (queue: string, attempt: number) => `${queue}.retry.${attempt}`;
+export const dlqName = (queue: string) => `${queue}.dlq`;
+
+type AnyChannel = Channel | ConfirmChannel;
+
+/** The shared exchanges; safe to call from every process at every start. */
+export async function declareExchanges(channel: AnyChannel): Promise<void> {
+  await channel.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
+  await channel.assertQueue(UNROUTED_QUEUE, { durable: true });
+  await channel.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
+  await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
+}
+
+export interface QueueTopology {
+  queue: string;
+  /** Event types (routing keys) bound from `refarch.events`; empty for a command queue. */
+  bindings: readonly string[];
+  retryDelaysMs: readonly number[];
+}
+
+/**
+ * A consumer's queues, declared idempotently: the durable main queue bound to its event types; one retry queue per
+ * delay (`<queue>.retry.<n>`, TTL = delay, dead-lettering back to the main queue through the default exchange); and
+ * the DLQ `<queue>.dlq`. Declaring a queue again with other arguments fails (PRECONDITION_FAILED): change a delay
+ * by deleting that retry queue first.
+ */
+export async function declareQueue(channel: AnyChannel, topology: QueueTopology): Promise<void> {
+  await declareExchanges(channel);
+  await channel.assertQueue(topology.queue, { durable: true });
+  for (const key of topology.bindings) await channel.bindQueue(topology.queue, EVENTS_EXCHANGE, key);
+  for (const [index, delay] of topology.retryDelaysMs.entries()) {
+    await channel.assertQueue(retryQueueName(topology.queue, index + 1), {
+      durable: true,
+      messageTtl: delay,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: topology.queue,
+    });
+  }
+  await channel.assertQueue(dlqName(topology.queue), { durable: true });
+}
