@@ -19,9 +19,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 ARG SERVICE
 RUN test -n "${SERVICE}" -a -d "services/${SERVICE}" || { echo "build arg SERVICE must name a folder of services/" >&2; exit 1; } \
- && node tools/build.mjs libs/* "services/${SERVICE}" \
+ && node tools/build.mjs libs/*/ "services/${SERVICE}" \
  && mkdir -p /out/services \
- && for lib in libs/*; do mkdir -p "/out/${lib}" && cp -r "${lib}/package.json" "${lib}/dist" "/out/${lib}/"; done \
+ && for lib in libs/*/; do lib="${lib%/}"; mkdir -p "/out/${lib}" \
+      && cp -r "${lib}/package.json" "${lib}/dist" "/out/${lib}/" \
+      && if [ -d "${lib}/migrations" ]; then cp -r "${lib}/migrations" "/out/${lib}/"; fi; done \
  && cp -r "services/${SERVICE}" /out/services/ \
  && rm -rf "/out/services/${SERVICE}/src" "/out/services/${SERVICE}/test" "/out/services/${SERVICE}/node_modules"
 

@@ -33,10 +33,11 @@ const SERVICES = [
   {
     name: 'user-service',
     port: 3001,
-    needs: ['postgres'],
+    needs: ['postgres', 'rabbitmq'],
     database: 'refarch_users',
     env: (ctx) => ({
       DATABASE_URL: ctx.databaseUrl('refarch_users'),
+      RABBITMQ_URL: INFRA.rabbitmq.url,
       JWT_PRIVATE_KEY: ctx.jwtPrivateKey,
       ADMIN_EMAILS: 'admin@refarch.local',
     }),

@@ -10,7 +10,7 @@ import { requireInfra } from '@refarch/testing';
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const given = process.env['E2E_USER_SERVICE_URL'];
-const infra = given ? {} : await requireInfra('e2e user journey (own stack)', 'postgres');
+const infra = given ? {} : await requireInfra('e2e user journey (own stack)', 'postgres', 'rabbitmq');
 
 (infra ? describe : describe.skip)('user journey over HTTP', () => {
   let base = given ?? 'http://127.0.0.1:3001';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ServiceEnv } from '@refarch/config';
+import { ConfigError, type ServiceEnv } from '@refarch/config';
 import { ProblemDetailsFilter } from '@refarch/errors';
 import { ShutdownSignal } from '@refarch/health';
 import {
@@ -134,25 +134,39 @@ export async function createService(rootModule: Type | DynamicModule, options: S
 }
 
 /**
- * `main.ts` in one call: create the service, listen, and stop gracefully on SIGTERM/SIGINT — exit 0 once drained,
- * exit 1 if draining outlives SHUTDOWN_TIMEOUT_MS. A failure to start is logged and exits 1.
+ * `main.ts` in one call: load the configuration, create the service, listen, and stop gracefully on SIGTERM/SIGINT —
+ * exit 0 once drained, exit 1 if draining outlives SHUTDOWN_TIMEOUT_MS. A bad environment prints its one error
+ * (every bad variable, no stack trace) and exits 1; any other failure to start is printed and exits 1.
+ *
+ *   await runService('user-service', loadUserServiceConfig, (config) => AppModule.forRoot(config));
  */
-export async function runService(rootModule: Type | DynamicModule, options: ServiceOptions): Promise<Service> {
+export async function runService<C extends PlatformConfig>(
+  name: string,
+  loadConfig: () => C,
+  rootModule: (config: C) => Type | DynamicModule,
+): Promise<Service> {
   let service: Service;
+  let config: C;
   try {
-    service = await createService(rootModule, options);
-    const url = await service.listen();
-    service.logger.info({ url }, `${options.name} listening`);
+    config = loadConfig();
   } catch (error) {
-    process.stderr.write(`${options.name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`${name}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  try {
+    service = await createService(rootModule(config), { name, config });
+    const url = await service.listen();
+    service.logger.info({ url }, `${name} listening`);
+  } catch (error) {
+    process.stderr.write(`${name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   }
   const stop = (signal: NodeJS.Signals) => {
     service.logger.info({ signal }, 'shutting down: draining in-flight work');
     setTimeout(() => {
-      service.logger.error({ timeoutMs: options.config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; forcing exit');
+      service.logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; forcing exit');
       process.exit(1);
-    }, options.config.SHUTDOWN_TIMEOUT_MS).unref();
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
     service.close().then(
       () => {
         service.logger.info('shutdown complete');

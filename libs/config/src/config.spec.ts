@@ -37,7 +37,7 @@ describe('loadConfig', () => {
   });
 
   it('reports a missing required variable by name', () => {
-    expect(() => loadConfig(schema, {})).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig(schema, {})).toThrow(/DATABASE_URL: is required/);
   });
 
   it('treats an empty value as unset so the default applies', () => {

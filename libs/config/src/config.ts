@@ -41,7 +41,8 @@ export function loadConfig<S extends z.ZodObject>(
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: issue.path.map(String).join('.') || '(root)',
-        message: issue.message,
+        message:
+          issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message,
       })),
     );
   }

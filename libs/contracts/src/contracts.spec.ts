@@ -28,6 +28,10 @@ describe('contracts', () => {
     expect(parseEnvelope({ ...valid(), id: 'not-a-uuid' })).toMatchObject({ ok: false, error: /id/ });
     expect(parseEnvelope({ ...valid(), extra: 1 })).toMatchObject({ ok: false });
     expect(parseMessage('{not json')).toMatchObject({ ok: false, error: /not JSON/ });
+    expect(parseEnvelope({ ...valid(), data: { userId: 'u1', email: 'a@b.c', name: 'A\ud800' } })).toMatchObject({
+      ok: false,
+      error: /surrogate/,
+    });
     expect(parseMessage(Buffer.from(JSON.stringify(valid())))).toMatchObject({ ok: true });
   });
 

@@ -8,6 +8,14 @@ function describe(issues: { path: PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
+/** Unpaired UTF-16 surrogates are not text: PostgreSQL's jsonb and most consumers reject them. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value && typeof value === 'object') return Object.values(value).every(wellFormed);
+  return true;
+}
+
 /**
  * Validates an envelope and its `data` against the schema of its type. Used on publish and on consume, so an
  * invalid message is refused before it leaves, and never reaches a handler if it arrives anyway.
@@ -19,6 +27,7 @@ export function parseEnvelope(value: unknown): ParseResult {
   if (!isMessageType(type)) return { ok: false, error: `unknown message type ${type}` };
   const data = MESSAGES[type].safeParse(envelope.data.data);
   if (!data.success) return { ok: false, error: `invalid ${type} data: ${describe(data.error.issues)}` };
+  if (!wellFormed(data.data)) return { ok: false, error: `invalid ${type} data: a string holds an unpaired surrogate` };
   return { ok: true, envelope: { ...envelope.data, data: data.data } };
 }
 

@@ -26,6 +26,12 @@ export interface ConsumerOptions {
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'retry' | 'dead_lettered' | 'invalid';
 
+/** The routing key the message first arrived with (retries travel through the default exchange). */
+function originalRoutingKey(message: ConsumeMessage): string {
+  const kept: unknown = message.properties.headers?.[HEADERS.originalRoutingKey];
+  return typeof kept === 'string' ? kept : message.fields.routingKey;
+}
+
 /** Error text kept in headers: enough to diagnose, short enough for a header. */
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -139,7 +145,7 @@ export class MessageConsumer {
               ...headers,
               [HEADERS.attempt]: attempt + 1,
               [HEADERS.error]: describe(error),
-              [HEADERS.originalRoutingKey]: headers[HEADERS.originalRoutingKey] ?? message.fields.routingKey,
+              [HEADERS.originalRoutingKey]: originalRoutingKey(message),
               [HEADERS.originalQueue]: this.options.queue,
             },
           }),
@@ -158,7 +164,7 @@ export class MessageConsumer {
         ...headers,
         [HEADERS.attempt]: attempt,
         [HEADERS.error]: error.slice(0, 1_000),
-        [HEADERS.originalRoutingKey]: headers[HEADERS.originalRoutingKey] ?? message.fields.routingKey,
+        [HEADERS.originalRoutingKey]: originalRoutingKey(message),
         [HEADERS.originalQueue]: this.options.queue,
         [HEADERS.deadLetteredAt]: new Date().toISOString(),
       },

@@ -20,7 +20,8 @@ function describe(message: GetMessage): DeadLetter {
   } catch {
     // keep the text
   }
-  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  const str = (v: unknown) =>
+    typeof v === 'string' ? v : typeof v === 'number' || Buffer.isBuffer(v) ? v.toString() : undefined;
   return {
     messageId: str(message.properties.messageId),
     type: str(message.properties.type),
@@ -57,12 +58,15 @@ export class DlqAdmin {
     });
   }
 
-  /** Moves every message (or the first `limit`) back to `queue` with attempt 1; returns how many. */
+  /** Moves the messages in the DLQ now (or the first `limit`) back to `queue` with attempt 1; returns how many. */
   async replay(queue: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
     return this.withChannel(async (channel) => {
       const dlq = dlqName(queue);
+      // Only what is there now: a message that fails again comes back to the DLQ while we loop.
+      const { messageCount } = await channel.checkQueue(dlq);
+      const max = Math.min(limit, messageCount);
       let moved = 0;
-      while (moved < limit) {
+      while (moved < max) {
         const message = await channel.get(dlq, { noAck: false });
         if (!message) break;
         const headers = { ...message.properties.headers };
@@ -92,9 +96,16 @@ export class DlqAdmin {
 
   private async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
     const connection = await amqp.connect(this.url, { timeout: 5_000 });
+    // A missing queue is a channel error (404) that amqplib also emits on the connection: the operation's promise
+    // rejects with it; without these listeners the emit would crash the process.
+    connection.on('error', () => undefined);
     try {
       const channel = await connection.createConfirmChannel();
-      return await work(channel);
+      channel.on('error', () => undefined);
+      const result = await work(channel);
+      // Closing the channel first makes the broker process our acks/nacks before the connection goes.
+      await channel.close();
+      return result;
     } finally {
       await connection.close().catch(() => undefined);
     }

@@ -1,3 +1,4 @@
+import { checkOut } from '@refarch/postgres';
 import type pg from 'pg';
 
 export type InboxResult = 'processed' | 'duplicate';
@@ -13,7 +14,7 @@ export async function handleOnce(
   messageId: string,
   effects: (client: pg.PoolClient) => Promise<void>,
 ): Promise<InboxResult> {
-  const client = await pool.connect();
+  const client = await checkOut(pool);
   try {
     await client.query('BEGIN');
     const { rowCount } = await client.query(

@@ -152,8 +152,9 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
   it('sends an unparseable or invalid message straight to the DLQ without calling the handler', async () => {
     const queue = newQueue('invalid');
     let calls = 0;
-    await consume(queue, async () => {
+    await consume(queue, () => {
       calls++;
+      return Promise.resolve();
     });
     await publisher.sendRaw(queue, Buffer.from('{not json'), { messageId: 'garbage-1' });
     await publisher.sendRaw(queue, Buffer.from(JSON.stringify({ ...testMessage(1), data: { orderId: 5 } })), {});

@@ -1,4 +1,4 @@
-export { createPool, isPgError, UNIQUE_VIOLATION, withTransaction } from './pool.js';
+export { checkOut, createPool, isPgError, UNIQUE_VIOLATION, withTransaction } from './pool.js';
 export type { Pool, PoolClient, PoolOptions } from './pool.js';
 export { migrate } from './migrations.js';
 export type { MigrateOptions } from './migrations.js';

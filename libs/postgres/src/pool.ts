@@ -30,7 +30,7 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
 
 /** Runs `work` in one transaction: commits when it resolves, rolls back when it throws. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkOut(pool);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -42,6 +42,25 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   } finally {
     client.release();
   }
+}
+
+const ignore = () => undefined;
+
+/**
+ * `pool.connect()` for a client held across awaits that are not queries (a transaction waiting on a broker, say).
+ * A checked-out client whose connection drops while idle emits 'error' on itself, and pg pools listen only on idle
+ * clients: without a listener the process would crash. The failure still surfaces at the next query. The listener
+ * goes when the client is released.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  client.on('error', ignore);
+  const release = client.release.bind(client);
+  client.release = (err?: Error | boolean) => {
+    client.off('error', ignore);
+    return release(err);
+  };
+  return client;
 }
 
 /** SQLSTATE of a unique-constraint violation. */

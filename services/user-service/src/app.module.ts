@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, postgresCheck } from '@refarch/health';
+import { HealthModule, postgresCheck, rabbitmqCheck } from '@refarch/health';
+import { BROKER, MESSAGING_MIGRATIONS, MessagingModule, type AmqpConnectionManager } from '@refarch/messaging';
 import { PG_POOL, PostgresModule, type Pool } from '@refarch/postgres';
 import { MIGRATIONS_DIR, type UserServiceConfig } from './config.js';
 import { USER_CONFIG } from './tokens.js';
@@ -16,9 +17,17 @@ export class AppModule {
           url: config.DATABASE_URL,
           applicationName: 'user-service',
           migrationsDir: MIGRATIONS_DIR,
+          libraryMigrations: [MESSAGING_MIGRATIONS],
           migrateOnStart: config.MIGRATE_ON_START,
         }),
-        HealthModule.forRoot({ inject: [PG_POOL], useFactory: (pool: Pool) => [postgresCheck(pool)] }),
+        MessagingModule.forRoot({ url: config.RABBITMQ_URL, service: 'user-service', outbox: 'postgres' }),
+        HealthModule.forRoot({
+          inject: [PG_POOL, BROKER],
+          useFactory: (pool: Pool, broker: AmqpConnectionManager) => [
+            postgresCheck(pool),
+            rabbitmqCheck({ isConnected: () => broker.isConnected() }),
+          ],
+        }),
         UsersModule,
       ],
       providers: [{ provide: USER_CONFIG, useValue: config }],

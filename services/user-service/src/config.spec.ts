@@ -16,6 +16,7 @@ describe('user-service config', () => {
       'JWT_PREVIOUS_PUBLIC_JWKS',
       'JWT_PRIVATE_KEY',
       'JWT_TTL_SECONDS',
+      'RABBITMQ_URL',
     ]);
   });
 });

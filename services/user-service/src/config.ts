@@ -23,6 +23,8 @@ export const userServiceEnv = serviceEnv.extend({
   PORT: env.port().default(3001),
   DATABASE_URL: env.url('postgres', 'postgresql'),
   MIGRATE_ON_START: env.bool().default(true),
+  /** RabbitMQ, where `users.user-registered.v1` is published (through the outbox). */
+  RABBITMQ_URL: env.url('amqp', 'amqps'),
   /** ES256 signing key of access tokens. */
   JWT_PRIVATE_KEY: pem,
   /** `kid` of the current key; change it with the key (see README: "Rotating the signing key"). */

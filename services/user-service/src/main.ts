@@ -2,5 +2,4 @@ import { runService } from '@refarch/bootstrap';
 import { AppModule } from './app.module.js';
 import { loadUserServiceConfig } from './config.js';
 
-const config = loadUserServiceConfig();
-await runService(AppModule.forRoot(config), { name: 'user-service', config });
+await runService('user-service', loadUserServiceConfig, (config) => AppModule.forRoot(config));

@@ -18,12 +18,14 @@ export interface UserServiceUnderTest extends TestService {
 /** user-service on its own fresh test database, built exactly as main.ts builds it. */
 export async function startUserService(
   postgresUrl: string,
+  rabbitmqUrl: string,
   env: Record<string, string> = {},
   databaseUrl?: (dbUrl: string) => string,
 ): Promise<UserServiceUnderTest> {
   const db = await createTestDatabase(postgresUrl, 'users');
   const config = loadUserServiceConfig({
     DATABASE_URL: databaseUrl ? databaseUrl(db.url) : db.url,
+    RABBITMQ_URL: rabbitmqUrl,
     JWT_PRIVATE_KEY: newSigningKey(),
     LOG_LEVEL: 'info',
     ...env,

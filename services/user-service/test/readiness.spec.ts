@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireInfra, startTcpProxy, type TcpProxy } from '@refarch/testing';
 import { call, startUserService, type UserServiceUnderTest } from './harness.js';
 
-const infra = await requireInfra('user-service readiness', 'postgres');
+const infra = await requireInfra('user-service readiness', 'postgres', 'rabbitmq');
 
 (infra ? describe : describe.skip)('readiness follows PostgreSQL', () => {
   let svc: UserServiceUnderTest;
@@ -10,7 +10,7 @@ const infra = await requireInfra('user-service readiness', 'postgres');
   beforeAll(async () => {
     const server = new URL(infra!.postgres);
     proxy = await startTcpProxy(server.hostname, Number(server.port || 5432));
-    svc = await startUserService(infra!.postgres, {}, (dbUrl) => {
+    svc = await startUserService(infra!.postgres, infra!.rabbitmq, {}, (dbUrl) => {
       const url = new URL(dbUrl);
       url.hostname = proxy.host;
       url.port = String(proxy.port);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, requireInfra, type TestDatabase } from '@refarch/testing';
 import { newSigningKey } from './harness.js';
 
-const infra = await requireInfra('user-service SIGTERM drain', 'postgres');
+const infra = await requireInfra('user-service SIGTERM drain', 'postgres', 'rabbitmq');
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 (infra ? describe : describe.skip)('SIGTERM during a burst (built service, real process)', () => {
@@ -19,6 +19,7 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
       env: {
         ...process.env,
         DATABASE_URL: db.url,
+        RABBITMQ_URL: infra!.rabbitmq,
         JWT_PRIVATE_KEY: newSigningKey(),
         PORT: '0',
         HOST: '127.0.0.1',
@@ -33,7 +34,9 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
         const match = /"url":"([^"]+)"/.exec(output);
         if (match) resolve(match[1]!);
       });
-      child.once('exit', (code) => reject(new Error(`exited early (${code}): ${output}`)));
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`exited early (${code}): ${output}${errors}`)));
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

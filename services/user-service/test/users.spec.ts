@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireInfra } from '@refarch/testing';
+import amqp from 'amqplib';
+import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { call, startUserService, type UserServiceUnderTest } from './harness.js';
 
-const infra = await requireInfra('user-service API', 'postgres');
+const infra = await requireInfra('user-service API', 'postgres', 'rabbitmq');
 
 (infra ? describe : describe.skip)('user-service over HTTP (real PostgreSQL)', () => {
   let svc: UserServiceUnderTest;
@@ -13,7 +15,7 @@ const infra = await requireInfra('user-service API', 'postgres');
     (await api('POST', '/auth/login', { email, password })).body.accessToken as string;
 
   beforeAll(async () => {
-    svc = await startUserService(infra!.postgres, { ADMIN_EMAILS: 'Boss@Example.com' });
+    svc = await startUserService(infra!.postgres, infra!.rabbitmq, { ADMIN_EMAILS: 'Boss@Example.com' });
   });
   afterAll(() => svc.stop());
 
@@ -138,6 +140,43 @@ const infra = await requireInfra('user-service API', 'postgres');
       status: 400,
       errors: [{ field: 'path.id' }],
     });
+  });
+
+  it('publishes users.user-registered.v1 through the outbox, with the request correlation id; nothing for a failed registration', async () => {
+    const connection = await amqp.connect(infra!.rabbitmq);
+    const channel = await connection.createChannel();
+    const queue = `test.user-registered.${randomBytes(4).toString('hex')}`;
+    await channel.assertQueue(queue, { exclusive: true });
+    await channel.bindQueue(queue, 'refarch.events', 'users.user-registered.v1');
+    const email = `event-${randomBytes(3).toString('hex')}@example.com`;
+    const res = await api(
+      'POST',
+      '/auth/register',
+      { email, password: 'password123', name: 'Evt' },
+      { 'x-correlation-id': 'reg-corr-1' },
+    );
+    expect(res.status).toBe(201);
+    await api('POST', '/auth/register', { email, password: 'password123', name: 'Evt' }); // 409: no second event
+    const mine: unknown[] = [];
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      const message = await channel.get(queue, { noAck: true });
+      if (message) {
+        const envelope = JSON.parse(message.content.toString()) as { data: { email: string } };
+        if (envelope.data.email === email) mine.push(envelope);
+      } else if (mine.length) {
+        await new Promise((r) => setTimeout(r, 300));
+        if (!(await channel.checkQueue(queue)).messageCount) break;
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+    await connection.close();
+    expect(mine).toEqual([
+      expect.objectContaining({
+        type: 'users.user-registered.v1',
+        correlationId: 'reg-corr-1',
+        data: { userId: res.body.id, email, name: 'Evt' },
+      }),
+    ]);
   });
 
   it('exposes the HTTP histogram by route template, not raw ids', async () => {

@@ -22,7 +22,7 @@ interface StoredRecord {
 export function pushToOutbox(
   envelope: Envelope,
   options: { destination?: string; headers?: Record<string, unknown> } = {},
-): { $push: Record<string, unknown> } {
+): { $push: Document } {
   const record: StoredRecord = {
     id: envelope.id,
     destination: options.destination ?? 'event',

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Envelope } from '@refarch/contracts';
+import { checkOut } from '@refarch/postgres';
 import pg from 'pg';
 import type { ClaimedBatch, OutboxRecord, OutboxStore } from './relay.js';
 
@@ -51,7 +52,8 @@ export class PgOutboxStore implements OutboxStore {
   ) {}
 
   async claim(limit: number): Promise<ClaimedBatch> {
-    const client = await this.pool.connect();
+    // Held open while the broker confirms: checkOut() keeps a dropped connection from crashing the process.
+    const client = await checkOut(this.pool);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<Row>(
@@ -108,7 +110,7 @@ export class PgOutboxStore implements OutboxStore {
 
   /** LISTEN on a dedicated connection (a pooled one would lose it); reconnects after errors. */
   async watch(wake: () => void): Promise<() => Promise<void>> {
-    if (!this.connectionString) return async () => undefined;
+    if (!this.connectionString) return () => Promise.resolve();
     let stopped = false;
     let client: pg.Client | undefined;
     let retry: NodeJS.Timeout | undefined;

@@ -1,8 +1,9 @@
 import { ZodDto } from '@refarch/bootstrap';
 import { z } from 'zod';
 
-// Control characters (including NUL, which PostgreSQL text rejects) have no place in names.
-const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
+// Control characters (including NUL, which PostgreSQL text rejects) and unpaired surrogates (not text at all;
+// PostgreSQL jsonb rejects them in the outbox) have no place in names.
+const NO_CONTROL_CHARS = /^[^\p{Cc}\p{Cs}]*$/u;
 
 /** Trimmed, NFC-normalised, lower-cased: `Ann@Example.COM ` and `ann@example.com` are one account. */
 export const email = z
@@ -19,7 +20,7 @@ const name = z
       .string()
       .min(1, 'must not be empty')
       .max(100, 'must be at most 100 characters')
-      .regex(NO_CONTROL_CHARS, 'must not contain control characters'),
+      .regex(NO_CONTROL_CHARS, 'must not contain control characters or invalid Unicode'),
   );
 
 export const registerSchema = z.strictObject({

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isPgError, PG_POOL, UNIQUE_VIOLATION, type Pool } from '@refarch/postgres';
+import type { Envelope } from '@refarch/contracts';
+import { addToOutbox } from '@refarch/messaging';
+import { isPgError, PG_POOL, UNIQUE_VIOLATION, withTransaction, type Pool } from '@refarch/postgres';
 import { EmailTakenError } from './user.errors.js';
 
 export interface UserRow {
@@ -18,13 +20,20 @@ const COLUMNS = `id, email, name, password_hash AS "passwordHash", created_at AS
 export class UsersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async insert(user: { id: string; email: string; name: string; passwordHash: string }): Promise<UserRow> {
+  /** Inserts the user and, in the same transaction, its events into the outbox: both commit or neither. */
+  async insert(
+    user: { id: string; email: string; name: string; passwordHash: string },
+    events: Envelope[],
+  ): Promise<UserRow> {
     try {
-      const { rows } = await this.pool.query<UserRow>(
-        `INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [user.id, user.email, user.name, user.passwordHash],
-      );
-      return rows[0]!;
+      return await withTransaction(this.pool, async (client) => {
+        const { rows } = await client.query<UserRow>(
+          `INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+          [user.id, user.email, user.name, user.passwordHash],
+        );
+        for (const event of events) await addToOutbox(client, event);
+        return rows[0]!;
+      });
     } catch (error) {
       // The unique index decides, so two concurrent registrations of one email cannot both succeed.
       if (isPgError(error, UNIQUE_VIOLATION, 'users_email_key')) throw new EmailTakenError();

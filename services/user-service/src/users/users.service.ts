@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { createEnvelope } from '@refarch/contracts';
+import { currentCorrelationId } from '@refarch/observability';
 import { AccessTokens, type IssuedToken, type Role } from '../auth/access-tokens.js';
 import { PasswordHasher } from '../auth/passwords.js';
 import type { UserServiceConfig } from '../config.js';
@@ -23,7 +25,13 @@ export class UsersService {
 
   async register(input: { email: string; password: string; name: string }): Promise<UserView> {
     const passwordHash = await this.passwords.hash(input.password);
-    const row = await this.users.insert({ id: randomUUID(), email: input.email, name: input.name, passwordHash });
+    const id = randomUUID();
+    const registered = createEnvelope(
+      'users.user-registered.v1',
+      { userId: id, email: input.email, name: input.name },
+      { correlationId: currentCorrelationId() ?? id },
+    );
+    const row = await this.users.insert({ id, email: input.email, name: input.name, passwordHash }, [registered]);
     return this.view(row);
   }
 
