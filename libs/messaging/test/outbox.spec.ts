@@ -133,6 +133,32 @@ const infra = await requireInfra('libs/messaging outbox (PostgreSQL)', 'postgres
       expect(await registry.metrics()).toMatch(/outbox_publish_lag_seconds_count 50/);
     });
 
+    it('is woken by each commit even when one arrives while a batch is being published (no lost wake-up)', async () => {
+      const queue = await fresh('wake');
+      const received: string[] = [];
+      const total = 30;
+      // Each delivery writes the next record at once, i.e. while the relay is still completing the previous batch:
+      // a notification lost then would leave the record for the minute-long poll and this test would time out.
+      const consumer = new MessageConsumer(connection, publisher, registry, {
+        queue,
+        bindings: [],
+        handlers: {
+          'shipping.cancel-shipment.v1': (envelope) => {
+            received.push(envelope.id);
+            if (received.length < total) void write([testMessage(received.length)], queue);
+            return Promise.resolve();
+          },
+        },
+      });
+      await consumer.ready();
+      const relay = new OutboxRelay(new PgOutboxStore(pool, db.url), publisher, registry, { pollIntervalMs: 60_000 });
+      await relay.start();
+      await write([testMessage(0)], queue);
+      await eventually(() => received.length === total, 10_000, `${total} messages, each woken by its commit`);
+      await relay.stop();
+      await consumer.stop();
+    });
+
     it('loses nothing when the broker connection is cut mid-stream: all delivered at least once, applied once', async () => {
       const queue = await fresh('cut');
       const { consumer, deliveries } = await startConsumer(queue, 'cut');

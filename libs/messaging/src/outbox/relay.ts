@@ -54,6 +54,8 @@ export class OutboxRelay {
   private readonly retentionMs: number;
   private running = false;
   private wakeUp: (() => void) | undefined;
+  /** A notification that arrived while a batch was running (no sleeper to wake): the next sleep is skipped. */
+  private woken = false;
   private loop: Promise<void> | undefined;
   private stopWatching: (() => Promise<void>) | undefined;
   private readonly pendingGauge: Gauge;
@@ -93,14 +95,14 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.stopWatching = await this.store.watch?.(() => this.wakeUp?.());
+    this.stopWatching = await this.store.watch?.(() => this.wake());
     this.loop = this.run();
   }
 
   /** Stops after the batch in flight (its confirms are awaited, so nothing is half-published). */
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.wake();
     await this.loop;
     await this.stopWatching?.();
   }
@@ -128,9 +130,15 @@ export class OutboxRelay {
     return published.length;
   }
 
+  private wake() {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let published = 0;
+      this.woken = false;
       try {
         published = await this.relayOnce();
         if (Date.now() - this.lastPrune > 60_000) {
@@ -141,7 +149,7 @@ export class OutboxRelay {
         this.options.onError?.(error);
       }
       // A full batch means more may be waiting: go again at once. Otherwise sleep until notified or polled.
-      if (published >= this.batchSize || !this.running) continue;
+      if (published >= this.batchSize || !this.running || this.woken) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollIntervalMs);
         this.wakeUp = () => {
