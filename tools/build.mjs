@@ -4,7 +4,7 @@
 // Type checking is separate (`npm run typecheck`), so a build takes well under a second per package.
 // Usage: node tools/build.mjs [packageDir ...]   (no argument: every workspace package that has src/)
 import { transformFile } from '@swc/core';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,9 @@ async function* sources(dir) {
 
 async function build(pkgDir) {
   const src = path.join(pkgDir, 'src');
-  const out = path.join(pkgDir, 'dist');
+  const dist = path.join(pkgDir, 'dist');
+  // Build beside dist and swap it in, so a process running from dist (a test, the stack) never sees it half-built.
+  const out = path.join(pkgDir, `.dist-${process.pid}`);
   await rm(out, { recursive: true, force: true });
   let count = 0;
   for await (const file of sources(src)) {
@@ -53,6 +55,10 @@ async function build(pkgDir) {
     if (map) await writeFile(`${target}.map`, map);
     count += 1;
   }
+  const old = path.join(pkgDir, `.dist-old-${process.pid}`);
+  await rename(dist, old).catch(() => undefined);
+  await rename(out, dist);
+  await rm(old, { recursive: true, force: true });
   return count;
 }
 

@@ -47,11 +47,12 @@ const SERVICES = [
 function parseArgs(argv) {
   const only = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--only') {
+    if (argv[i] === '--no-build') noBuild = true;
+    else if (argv[i] === '--only') {
       while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
     } else if (argv[i].startsWith('--only=')) only.push(...argv[i].slice(7).split(',').filter(Boolean));
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run stack [-- --only <service>[,<service>...]]');
+      console.log('usage: npm run stack [-- --only <service>[,<service>...]] [--no-build]');
       console.log(`services: ${SERVICES.map((s) => s.name).join(', ')}`);
       process.exit(0);
     } else {
@@ -132,6 +133,7 @@ function tail(file, lines = 15) {
   }
 }
 
+let noBuild = false;
 const selected = parseArgs(process.argv.slice(2));
 mkdirSync(logDir, { recursive: true });
 
@@ -153,8 +155,10 @@ if (missing.length) {
 console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('  ')}`);
 
 // 2. Build and prepare
-const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs')], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (!noBuild) {
+  const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 const databases = selected.map((s) => s.database).filter(Boolean);
 if (databases.length) await ensureDatabases(databases);
 const ctx = {

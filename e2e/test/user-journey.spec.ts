@@ -19,7 +19,8 @@ const infra = given ? {} : await requireInfra('e2e user journey (own stack)', 'p
 
   beforeAll(async () => {
     if (given) return;
-    stack = spawn(process.execPath, [path.join(root, 'tools/stack.mjs'), '--only', 'user-service'], {
+    // `npm test` has just built everything; rebuilding here would race with tests running from dist.
+    stack = spawn(process.execPath, [path.join(root, 'tools/stack.mjs'), '--only', 'user-service', '--no-build'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -15,7 +15,10 @@ function lintProbe(dir: string, source: string): string[] {
       cwd: root,
       encoding: 'utf8',
     });
-    const [report] = JSON.parse(result.stdout) as { messages: { ruleId: string | null }[] }[];
+    // The Nx rule may print a warning line before the JSON report.
+    const [report] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as {
+      messages: { ruleId: string | null }[];
+    }[];
     return report!.messages.map((m) => m.ruleId ?? 'parse-error');
   } finally {
     rmSync(file, { force: true });
@@ -23,6 +26,11 @@ function lintProbe(dir: string, source: string): string[] {
 }
 
 describe('services make outbound HTTP calls only through libs/resilience', () => {
+  beforeAll(() => {
+    // The boundary rule in the same config reads the cached project graph; make sure one exists (fresh clone).
+    execFileSync(path.join(root, 'node_modules/.bin/nx'), ['show', 'projects'], { cwd: root, stdio: 'ignore' });
+  });
+
   it('rejects raw HTTP client imports and global fetch in service code', () => {
     const rules = lintProbe(
       'services/user-service/src',

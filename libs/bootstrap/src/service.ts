@@ -3,7 +3,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, type ServiceEnv } from '@refarch/config';
-import { ProblemDetailsFilter } from '@refarch/errors';
+import { ProblemDetailsFilter, sendProblem, type ProblemReply } from '@refarch/errors';
 import { ShutdownSignal } from '@refarch/health';
 import {
   correlationServerOptions,
@@ -82,8 +82,13 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   })
   class ServiceRootModule {}
 
+  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unhandled error');
   const adapter = new FastifyAdapter({
     ...correlationServerOptions,
+    // Errors Fastify raises while routing, before Nest sees the request (a malformed URL, a path parameter over
+    // maxParamLength): same problem+json as everything else.
+    frameworkErrors: (error: Error, request: unknown, reply: unknown) =>
+      sendProblem(reply as ProblemReply, error, request, onUnexpected),
     bodyLimit: config.BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -93,7 +98,6 @@ export async function createService(rootModule: Type | DynamicModule, options: S
     abortOnError: false,
   });
 
-  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unhandled error');
   // Nest routes Fastify's own errors (malformed JSON, body too large, wrong content type) and unknown routes
   // through global filters too, so this one filter shapes every error response.
   app.useGlobalFilters(new ProblemDetailsFilter(onUnexpected));

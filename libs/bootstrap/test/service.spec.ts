@@ -83,6 +83,15 @@ describe('createService (platform defaults)', () => {
     expect(((await big.json()) as { code: string }).code).toBe('REQUEST.TOO_LARGE');
   });
 
+  it('answers a path parameter over the router limit with a short 414 problem', async () => {
+    const res = await fetch(`${svc.url}/items/${'a'.repeat(5_000)}`);
+    expect(res.status).toBe(414);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await res.json()) as { code: string; detail: string };
+    expect(body.code).toBe('REQUEST.URI_TOO_LONG');
+    expect(body.detail.length).toBeLessThanOrEqual(300);
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const res = await fetch(`${svc.url}/nope`);
     expect(res.status).toBe(404);

@@ -79,7 +79,8 @@ function messageOf(error: unknown): string | undefined {
  * 500 whose text is never shown.
  */
 export function toProblem(error: unknown, instance?: string): Problem {
-  const where = instance ? { instance } : {};
+  // Both may echo client input (a 5000-character URL): keep them short.
+  const where = instance ? { instance: instance.slice(0, 256) } : {};
   if (error instanceof AppError) {
     const extra: Partial<ProblemDocument> = { ...error.extensions, ...where };
     if (error.errors) extra.errors = error.errors;
@@ -93,7 +94,7 @@ export function toProblem(error: unknown, instance?: string): Problem {
   const status = statusOf(error);
   if (status !== undefined && status < 500) {
     const [code, title] = STATUS_CODES[status] ?? [`HTTP.${status}`, 'Client Error'];
-    const detail = messageOf(error) ?? title;
+    const detail = (messageOf(error) ?? title).slice(0, 300);
     return { status, body: build(status, code, title, detail, where), headers: {}, unexpected: false };
   }
   if (status === 503 || status === 504 || status === 502) {

@@ -31,3 +31,5 @@ export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
 export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage } from './messaging.module.js';
 export type { MessagingOptions } from './messaging.module.js';
+export { postgresServiceInfrastructure } from './service-infrastructure.js';
+export type { PostgresServiceOptions } from './service-infrastructure.js';

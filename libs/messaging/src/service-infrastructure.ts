@@ -1,0 +1,44 @@
+import type { DynamicModule } from '@nestjs/common';
+import { HealthModule, postgresCheck, rabbitmqCheck } from '@refarch/health';
+import { PG_POOL, PostgresModule, type Pool } from '@refarch/postgres';
+import type { AmqpConnectionManager } from './connection.js';
+import { BROKER, MESSAGING_MIGRATIONS, MessagingModule, type MessagingOptions } from './messaging.module.js';
+
+export interface PostgresServiceOptions {
+  service: string;
+  databaseUrl: string;
+  rabbitmqUrl: string;
+  migrationsDir: string;
+  migrateOnStart?: boolean;
+  messaging?: Omit<MessagingOptions, 'url' | 'service' | 'outbox'>;
+}
+
+/**
+ * The stores of a service on PostgreSQL that talks over RabbitMQ, in one line of its AppModule: the pool and its
+ * migrations (the service's and the outbox/inbox tables), messaging with the PostgreSQL outbox relay, and readiness
+ * checking both. `imports: [...postgresServiceInfrastructure({...}), FeatureModule]`.
+ */
+export function postgresServiceInfrastructure(options: PostgresServiceOptions): DynamicModule[] {
+  return [
+    PostgresModule.forRoot({
+      url: options.databaseUrl,
+      applicationName: options.service,
+      migrationsDir: options.migrationsDir,
+      libraryMigrations: [MESSAGING_MIGRATIONS],
+      ...(options.migrateOnStart !== undefined ? { migrateOnStart: options.migrateOnStart } : {}),
+    }),
+    MessagingModule.forRoot({
+      ...options.messaging,
+      url: options.rabbitmqUrl,
+      service: options.service,
+      outbox: 'postgres',
+    }),
+    HealthModule.forRoot({
+      inject: [PG_POOL, BROKER],
+      useFactory: (pool: Pool, broker: AmqpConnectionManager) => [
+        postgresCheck(pool),
+        rabbitmqCheck({ isConnected: () => broker.isConnected() }),
+      ],
+    }),
+  ];
+}
