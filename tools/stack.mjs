@@ -42,6 +42,13 @@ const SERVICES = [
       ADMIN_EMAILS: 'admin@refarch.local',
     }),
   },
+  {
+    name: 'inventory-service',
+    port: 3004,
+    needs: ['postgres', 'rabbitmq'],
+    database: 'refarch_inventory',
+    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
+  },
 ];
 
 function parseArgs(argv) {
