@@ -43,6 +43,13 @@ const SERVICES = [
     }),
   },
   {
+    name: 'payment-service',
+    port: 3003,
+    needs: ['postgres', 'rabbitmq'],
+    database: 'refarch_payments',
+    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_payments'), RABBITMQ_URL: INFRA.rabbitmq.url }),
+  },
+  {
     name: 'inventory-service',
     port: 3004,
     needs: ['postgres', 'rabbitmq'],

@@ -13,6 +13,7 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
   it('renders the base workloads', () => {
     expect(find('Deployment', 'user-service')).toBeDefined();
     expect(find('Deployment', 'inventory-service')).toBeDefined();
+    expect(find('Deployment', 'payment-service')).toBeDefined();
     expect(find('StatefulSet', 'rabbitmq')).toBeDefined();
     expect(find('StatefulSet', 'postgres')).toBeDefined();
     expect(objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'refarch')).toBe(true);

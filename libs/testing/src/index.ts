@@ -4,5 +4,11 @@ export { assertTestDatabase, createTestDatabase, NotATestDatabaseError, truncate
 export type { TestDatabase } from './databases.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
-export { startTestService } from './test-service.js';
-export type { StartableService, TestService, TestServiceOverrides } from './test-service.js';
+export { httpJson, startOnTestDatabase, startTestService } from './test-service.js';
+export type {
+  DatabaseServiceUnderTest,
+  JsonResponse,
+  StartableService,
+  TestService,
+  TestServiceOverrides,
+} from './test-service.js';

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { createTestDatabase, type TestDatabase } from './databases.js';
 
 /** What a service factory must return: `createService()` from @refarch/bootstrap fits. */
 export interface StartableService {
@@ -41,4 +42,62 @@ export async function startTestService<S extends StartableService>(
   const service = await factory({ config: { PORT: 0, HOST: '127.0.0.1' }, logDestination });
   const url = await service.listen();
   return { url, service, logs, close: () => service.close() };
+}
+
+export interface DatabaseServiceUnderTest<S extends StartableService> extends TestService<S> {
+  db: TestDatabase;
+  /** Closes the service, then drops its database. */
+  stop(): Promise<void>;
+}
+
+/** A service on a fresh test database of its own: `factory(databaseUrl, overrides)` builds it as main.ts does. */
+export async function startOnTestDatabase<S extends StartableService>(
+  postgresUrl: string,
+  label: string,
+  factory: (databaseUrl: string, overrides: TestServiceOverrides) => Promise<S>,
+): Promise<DatabaseServiceUnderTest<S>> {
+  const db = await createTestDatabase(postgresUrl, label);
+  const svc = await startTestService((overrides) => factory(db.url, overrides));
+  return {
+    ...svc,
+    db,
+    async stop() {
+      await svc.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface JsonResponse {
+  status: number;
+  /** Parsed JSON when the body is JSON (problem+json included), the text otherwise. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests assert the shape
+  headers: Headers;
+  type: string;
+}
+
+/** One HTTP call for tests: a string body is sent as is (malformed JSON on purpose), anything else as JSON. */
+export async function httpJson(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  let parsed: unknown = text;
+  if (/json/.test(type)) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // keep the text
+    }
+  }
+  return { status: res.status, body: parsed, headers: res.headers, type };
 }

@@ -1,8 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createService } from '@refarch/bootstrap';
-import { createTestDatabase, startTestService, type TestDatabase, type TestService } from '@refarch/testing';
+import { createService, type Service } from '@refarch/bootstrap';
+import { startOnTestDatabase, type DatabaseServiceUnderTest } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadUserServiceConfig } from '../src/config.js';
+
+export { httpJson as call } from '@refarch/testing';
+export type UserServiceUnderTest = DatabaseServiceUnderTest<Service>;
 
 export function newSigningKey(): string {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
@@ -10,61 +13,28 @@ export function newSigningKey(): string {
     .toString();
 }
 
-export interface UserServiceUnderTest extends TestService {
-  db: TestDatabase;
-  stop(): Promise<void>;
-}
-
-/** user-service on its own fresh test database, built exactly as main.ts builds it. */
-export async function startUserService(
+/**
+ * user-service on its own fresh test database, built exactly as main.ts builds it. `databaseUrl` can rewrite the
+ * database URL the service uses (e.g. through a TCP proxy of the test's own).
+ */
+export function startUserService(
   postgresUrl: string,
   rabbitmqUrl: string,
   env: Record<string, string> = {},
-  databaseUrl?: (dbUrl: string) => string,
+  databaseUrl: (dbUrl: string) => string = (url) => url,
 ): Promise<UserServiceUnderTest> {
-  const db = await createTestDatabase(postgresUrl, 'users');
-  const config = loadUserServiceConfig({
-    DATABASE_URL: databaseUrl ? databaseUrl(db.url) : db.url,
-    RABBITMQ_URL: rabbitmqUrl,
-    JWT_PRIVATE_KEY: newSigningKey(),
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  const svc = await startTestService((o) =>
-    createService(AppModule.forRoot(config), {
+  return startOnTestDatabase(postgresUrl, 'users', (dbUrl, o) => {
+    const config = loadUserServiceConfig({
+      DATABASE_URL: databaseUrl(dbUrl),
+      RABBITMQ_URL: rabbitmqUrl,
+      JWT_PRIVATE_KEY: newSigningKey(),
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    return createService(AppModule.forRoot(config), {
       name: 'user-service',
       config: { ...config, ...o.config },
       logDestination: o.logDestination,
-    }),
-  );
-  return {
-    ...svc,
-    db,
-    async stop() {
-      await svc.close();
-      await db.drop();
-    },
-  };
-}
-
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
 }
