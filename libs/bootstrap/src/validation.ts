@@ -1,4 +1,10 @@
-import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Injectable,
+  type ArgumentMetadata,
+  type ExecutionContext,
+  type PipeTransform,
+} from '@nestjs/common';
 import { validationErrorFromZod } from '@refarch/errors';
 import type { z } from 'zod';
 
@@ -44,3 +50,18 @@ export class ZodValidationPipe implements PipeTransform {
     );
   }
 }
+
+/**
+ * A request header, validated: `@ValidHeader('x-user-id', userIdSchema) userId: string`. Nest's `@Headers()` takes no
+ * pipes; a failure is a 400 naming `header.<name>`.
+ */
+const validHeader = createParamDecorator((data: { name: string; schema: z.ZodType }, context: ExecutionContext) => {
+  const value = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[
+    data.name.toLowerCase()
+  ];
+  const result = data.schema.safeParse(value);
+  if (!result.success) throw validationErrorFromZod(result.error, `header.${data.name}`);
+  return result.data;
+});
+
+export const ValidHeader = (name: string, schema: z.ZodType) => validHeader({ name, schema });

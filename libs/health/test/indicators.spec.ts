@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { requireInfra } from '@refarch/testing';
+import { requireInfra, testPool } from '@refarch/testing';
 import { mongoCheck, postgresCheck, rabbitmqCheck, redisCheck, runCheck } from '../src/index.js';
 
 const infra = await requireInfra('libs/health indicators', 'postgres', 'redis', 'rabbitmq');
 
 (infra ? describe : describe.skip)('readiness indicators against real servers', () => {
-  const pool = new pg.Pool({ connectionString: infra?.postgres, connectionTimeoutMillis: 500 });
-  const deadPool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/x', connectionTimeoutMillis: 500 });
+  const pool = testPool(infra?.postgres ?? '', { connectionTimeoutMillis: 500 });
+  const deadPool = testPool('postgres://postgres@127.0.0.1:1/x', { connectionTimeoutMillis: 500 });
   const redis = new Redis(infra?.redis ?? '', { lazyConnect: true });
   afterAll(async () => {
     await pool.end();

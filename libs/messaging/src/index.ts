@@ -26,10 +26,10 @@ export {
   MESSAGING_MIGRATIONS_TABLE,
   PgOutboxStore,
 } from './outbox/pg-outbox.js';
-export { MONGO_OUTBOX_FIELD, MongoOutboxStore, pushToOutbox } from './outbox/mongo-outbox.js';
+export { MONGO_OUTBOX_FIELD, mongoOutboxRecord, MongoOutboxStore, pushToOutbox } from './outbox/mongo-outbox.js';
 export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
-export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage } from './messaging.module.js';
+export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage, OUTBOX_STORE } from './messaging.module.js';
 export type { MessagingOptions } from './messaging.module.js';
 export { postgresServiceInfrastructure } from './service-infrastructure.js';
 export type { PostgresServiceOptions } from './service-infrastructure.js';

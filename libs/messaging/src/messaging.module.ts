@@ -30,11 +30,13 @@ import { connectBroker, type AmqpConnectionManager } from './connection.js';
 import { MessageConsumer, type HandlerResult, type MessageHandler } from './consumer.js';
 import { DlqAdmin, registerDlqGauge } from './dlq.js';
 import { MESSAGING_MIGRATIONS_DIR, MESSAGING_MIGRATIONS_TABLE, PgOutboxStore } from './outbox/pg-outbox.js';
-import { OutboxRelay, type RelayOptions } from './outbox/relay.js';
+import { OutboxRelay, type OutboxStore, type RelayOptions } from './outbox/relay.js';
 import { MessagePublisher } from './publisher.js';
 
 /** Injection token of the service's broker connection (amqp-connection-manager). */
 export const BROKER = Symbol('BROKER');
+/** Injection token a service provides its own outbox store under (`outbox: 'custom'`, e.g. MongoOutboxStore). */
+export const OUTBOX_STORE = Symbol('OUTBOX_STORE');
 const OPTIONS = Symbol('MESSAGING_OPTIONS');
 const ON_MESSAGE = Symbol('ON_MESSAGE');
 
@@ -45,8 +47,11 @@ export interface MessagingOptions {
   url: string;
   /** This service's name: connection name, and the default queue (`<service>`). */
   service: string;
-  /** Run the PostgreSQL outbox relay in this service (needs PostgresModule with MESSAGING_MIGRATIONS). */
-  outbox?: 'postgres';
+  /**
+   * Run an outbox relay in this service: `postgres` (needs PostgresModule with MESSAGING_MIGRATIONS), or `custom`
+   * for a store the service provides under {@link OUTBOX_STORE} (e.g. a MongoOutboxStore).
+   */
+  outbox?: 'postgres' | 'custom';
   relay?: RelayOptions;
   prefetch?: number;
   retryDelaysMs?: number[];
@@ -188,6 +193,10 @@ class DlqController {
 @Module({})
 export class MessagingModule {
   static forRoot(options: MessagingOptions): DynamicModule {
+    const relayOptions = (logger: Logger): RelayOptions => ({
+      ...options.relay,
+      onError: (error) => logger.warn({ err: error }, 'outbox relay: publish failed, will retry'),
+    });
     const relay: Provider =
       options.outbox === 'postgres'
         ? {
@@ -198,13 +207,17 @@ export class MessagingModule {
                 new PgOutboxStore(pool, (pool.options as { connectionString?: string }).connectionString),
                 publisher,
                 registry,
-                {
-                  ...options.relay,
-                  onError: (error) => logger.warn({ err: error }, 'outbox relay: publish failed, will retry'),
-                },
+                relayOptions(logger),
               ),
           }
-        : { provide: OutboxRelay, useValue: null };
+        : options.outbox === 'custom'
+          ? {
+              provide: OutboxRelay,
+              inject: [OUTBOX_STORE, MessagePublisher, METRICS_REGISTRY, LOGGER],
+              useFactory: (store: OutboxStore, publisher: MessagePublisher, registry: Registry, logger: Logger) =>
+                new OutboxRelay(store, publisher, registry, relayOptions(logger)),
+            }
+          : { provide: OutboxRelay, useValue: null };
     return {
       module: MessagingModule,
       imports: [DiscoveryModule],

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp from 'amqplib';
 import { createEnvelope, type Envelope } from '@refarch/contracts';
-import { createTestDatabase, requireInfra, type TestDatabase } from '@refarch/testing';
+import { createTestDatabase, requireInfra, type TestDatabase, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import {
@@ -46,7 +46,7 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
     db = await createTestDatabase(infra!.postgres, 'messaging');
     await migrate({ databaseUrl: db.url, dir: MESSAGING_MIGRATIONS_DIR, table: MESSAGING_MIGRATIONS_TABLE });
     await createEffectsTable(db.url);
-    pool = new pg.Pool({ connectionString: db.url });
+    pool = testPool(db.url);
     connection = connectBroker(infra!.rabbitmq, { name: 'messaging-test' });
     registry = new Registry();
     publisher = new MessagePublisher(connection, registry);

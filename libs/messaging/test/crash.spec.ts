@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, requireInfra, type TestDatabase } from '@refarch/testing';
+import { createTestDatabase, requireInfra, type TestDatabase, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import {
@@ -26,7 +26,7 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/crashing-consumer.mjs', import
     db = await createTestDatabase(infra!.postgres, 'crash');
     await migrate({ databaseUrl: db.url, dir: MESSAGING_MIGRATIONS_DIR, table: MESSAGING_MIGRATIONS_TABLE });
     await createEffectsTable(db.url);
-    pool = new pg.Pool({ connectionString: db.url });
+    pool = testPool(db.url);
   });
   afterAll(async () => {
     await deleteQueues(infra!.rabbitmq, queue);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, requireInfra, startTcpProxy, type TestDatabase } from '@refarch/testing';
+import { createTestDatabase, requireInfra, startTcpProxy, type TestDatabase, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import {
@@ -29,8 +29,8 @@ const infra = await requireInfra('libs/messaging outbox (PostgreSQL)', 'postgres
     db = await createTestDatabase(infra!.postgres, 'outbox');
     await migrate({ databaseUrl: db.url, dir: MESSAGING_MIGRATIONS_DIR, table: MESSAGING_MIGRATIONS_TABLE });
     await createEffectsTable(db.url);
-    pool = new pg.Pool({ connectionString: db.url });
-    otherPool = new pg.Pool({ connectionString: db.url });
+    pool = testPool(db.url);
+    otherPool = testPool(db.url);
   });
   afterAll(async () => {
     await pool.end();

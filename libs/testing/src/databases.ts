@@ -78,3 +78,13 @@ export async function truncateTables(url: string, tables: string[]): Promise<voi
     await client.end();
   }
 }
+
+/**
+ * A pg pool for test code. Dropping a test database terminates its sessions (`WITH (FORCE)`); a pool without an
+ * 'error' listener would turn that into an unhandled error in whatever test runs next.
+ */
+export function testPool(connectionString: string, options: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString, ...options });
+  pool.on('error', () => undefined);
+  return pool;
+}

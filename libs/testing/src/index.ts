@@ -1,6 +1,12 @@
 export { requireInfra, resolveInfra } from './infrastructure.js';
 export type { InfraKind, ResolvedInfra } from './infrastructure.js';
-export { assertTestDatabase, createTestDatabase, NotATestDatabaseError, truncateTables } from './databases.js';
+export {
+  assertTestDatabase,
+  createTestDatabase,
+  NotATestDatabaseError,
+  testPool,
+  truncateTables,
+} from './databases.js';
 export type { TestDatabase } from './databases.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireInfra } from '@refarch/testing';
+import { requireInfra, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { call, startInventoryService, type InventoryUnderTest } from './harness.js';
 
@@ -19,7 +19,7 @@ const infra = await requireInfra('inventory-service', 'postgres', 'rabbitmq');
 
   beforeAll(async () => {
     svc = await startInventoryService(infra!.postgres, infra!.rabbitmq);
-    db = new pg.Pool({ connectionString: svc.db.url });
+    db = testPool(svc.db.url);
   });
   afterAll(async () => {
     await db.end();

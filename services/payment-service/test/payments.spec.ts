@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireInfra } from '@refarch/testing';
+import { requireInfra, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { call, startPaymentService, type PaymentUnderTest } from './harness.js';
 
@@ -20,7 +20,7 @@ const infra = await requireInfra('payment-service', 'postgres', 'rabbitmq');
 
   beforeAll(async () => {
     svc = await startPaymentService(infra!.postgres, infra!.rabbitmq);
-    db = new pg.Pool({ connectionString: svc.db.url });
+    db = testPool(svc.db.url);
   });
   afterAll(async () => {
     await db.end();

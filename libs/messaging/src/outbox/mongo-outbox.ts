@@ -14,6 +14,21 @@ interface StoredRecord {
   createdAt: Date;
 }
 
+/** An outbox entry for an aggregate document: put it in `outbox: [...]` of a document being inserted. */
+export function mongoOutboxRecord(
+  envelope: Envelope,
+  options: { destination?: string; headers?: Record<string, unknown> } = {},
+): Document {
+  const record: StoredRecord = {
+    id: envelope.id,
+    destination: options.destination ?? 'event',
+    envelope,
+    headers: options.headers ?? {},
+    createdAt: new Date(),
+  };
+  return record;
+}
+
 /**
  * MongoDB has no multi-document transaction here, so the outbox lives *inside* the aggregate: the same single-document
  * update that changes the order pushes its events into the document's `outbox` array — atomic by construction.
@@ -23,14 +38,7 @@ export function pushToOutbox(
   envelope: Envelope,
   options: { destination?: string; headers?: Record<string, unknown> } = {},
 ): { $push: Document } {
-  const record: StoredRecord = {
-    id: envelope.id,
-    destination: options.destination ?? 'event',
-    envelope,
-    headers: options.headers ?? {},
-    createdAt: new Date(),
-  };
-  return { $push: { [MONGO_OUTBOX_FIELD]: record } };
+  return { $push: { [MONGO_OUTBOX_FIELD]: mongoOutboxRecord(envelope, options) } };
 }
 
 /**

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { CatalogClient } from './catalog.client.js';
+import { OrdersController } from './orders.controller.js';
+import { OrdersService } from './orders.service.js';
+
+@Module({ controllers: [OrdersController], providers: [OrdersService, CatalogClient] })
+export class OrdersModule {}
