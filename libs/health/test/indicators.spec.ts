@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { requireInfra, testPool } from '@refarch/testing';
 import { mongoCheck, postgresCheck, rabbitmqCheck, redisCheck, runCheck } from '../src/index.js';
 

@@ -6,7 +6,7 @@ import type { NewOrder, Order, OrderStore } from '../src/orders/order.js';
 export interface StoreUnderTest {
   store: OrderStore;
   /** Types of the events waiting in the outbox for an order. */
-  events(orderId: string): Promise<string[]>;
+  events: (orderId: string) => Promise<string[]>;
 }
 
 const items = [{ sku: 'MUG-CLASSIC', quantity: 2, priceCents: 1299 }];
