@@ -56,6 +56,18 @@ const SERVICES = [
     database: 'refarch_inventory',
     env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
   },
+  {
+    name: 'order-service',
+    port: 3002,
+    needs: ['postgres', 'rabbitmq'],
+    // The PostgreSQL adapter of the order store; set STACK_ORDERS_DB_URL=mongodb://… to use a MongoDB instead.
+    database: process.env.STACK_ORDERS_DB_URL ? undefined : 'refarch_orders',
+    env: (ctx) => ({
+      ORDERS_DB_URL: process.env.STACK_ORDERS_DB_URL ?? ctx.databaseUrl('refarch_orders'),
+      RABBITMQ_URL: INFRA.rabbitmq.url,
+      INVENTORY_URL: 'http://127.0.0.1:3004',
+    }),
+  },
 ];
 
 function parseArgs(argv) {

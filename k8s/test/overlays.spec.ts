@@ -14,6 +14,8 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'user-service')).toBeDefined();
     expect(find('Deployment', 'inventory-service')).toBeDefined();
     expect(find('Deployment', 'payment-service')).toBeDefined();
+    expect(find('Deployment', 'order-service')).toBeDefined();
+    expect(find('StatefulSet', 'mongodb')).toBeDefined();
     expect(find('StatefulSet', 'rabbitmq')).toBeDefined();
     expect(find('StatefulSet', 'postgres')).toBeDefined();
     expect(objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'refarch')).toBe(true);
@@ -43,6 +45,7 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
       const { requests, limits } = deployment.spec.template.spec.containers[0].resources;
       expect(requests.memory).toBe(limits.memory);
       expect(find('PodDisruptionBudget', 'user-service')).toBeDefined();
+      expect(find('Deployment', 'order-service').spec.replicas).toBe(5);
     });
   }
 });

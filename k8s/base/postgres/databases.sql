@@ -3,3 +3,5 @@ CREATE DATABASE refarch_users;
 CREATE DATABASE refarch_payments;
 CREATE DATABASE refarch_inventory;
 CREATE DATABASE refarch_sagas;
+-- Only when order-service runs its PostgreSQL adapter (ORDERS_DB_URL=postgres://…).
+CREATE DATABASE refarch_orders;
