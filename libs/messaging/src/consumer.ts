@@ -1,7 +1,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { parseMessage, type Envelope } from '@refarch/contracts';
-import { runWithContext, traceIdFrom } from '@refarch/observability';
+import { runWithContext, sharedMetric, traceIdFrom } from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
 import type { MessagePublisher } from './publisher.js';
@@ -61,14 +61,17 @@ export class MessageConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    this.consumed =
-      (registry.getSingleMetric('messages_consumed_total') as Counter<'queue' | 'outcome'> | undefined) ??
-      new Counter({
-        name: 'messages_consumed_total',
-        help: 'Messages consumed, by queue and outcome (processed, duplicate, retry, dead_lettered, invalid)',
-        labelNames: ['queue', 'outcome'],
-        registers: [registry],
-      });
+    this.consumed = sharedMetric(
+      registry,
+      'messages_consumed_total',
+      () =>
+        new Counter({
+          name: 'messages_consumed_total',
+          help: 'Messages consumed, by queue and outcome (processed, duplicate, retry, dead_lettered, invalid)',
+          labelNames: ['queue', 'outcome'],
+          registers: [registry],
+        }),
+    );
     this.channel = connection.createChannel({
       name: `consumer:${options.queue}`,
       confirm: true,

@@ -1,7 +1,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import { parseEnvelope, type Envelope } from '@refarch/contracts';
-import { currentContext, newTraceId, traceparentFor } from '@refarch/observability';
+import { currentContext, newTraceId, sharedMetric, traceparentFor } from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
 import { declareExchanges, EVENTS_EXCHANGE, HEADERS } from './topology.js';
@@ -49,14 +49,17 @@ export class MessagePublisher {
         await declareExchanges(channel);
       },
     });
-    this.published =
-      (registry.getSingleMetric('messages_published_total') as Counter<'type'> | undefined) ??
-      new Counter({
-        name: 'messages_published_total',
-        help: 'Messages confirmed by the broker, by type',
-        labelNames: ['type'],
-        registers: [registry],
-      });
+    this.published = sharedMetric(
+      registry,
+      'messages_published_total',
+      () =>
+        new Counter({
+          name: 'messages_published_total',
+          help: 'Messages confirmed by the broker, by type',
+          labelNames: ['type'],
+          registers: [registry],
+        }),
+    );
   }
 
   /** Publishes an event to `refarch.events` with its type as routing key. */

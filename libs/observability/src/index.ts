@@ -16,7 +16,7 @@ export {
 export type { RequestContext } from './context.js';
 export { createLogger, LOGGER, NestPinoLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { createMetrics, METRICS_REGISTRY, MetricsController } from './metrics.js';
+export { createMetrics, METRICS_REGISTRY, MetricsController, sharedMetric } from './metrics.js';
 export type { ServiceMetrics } from './metrics.js';
 export { correlationServerOptions, instrumentHttp } from './http-instrumentation.js';
 export type { InstrumentableServer } from './http-instrumentation.js';

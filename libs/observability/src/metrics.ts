@@ -27,6 +27,15 @@ export function createMetrics(service: string): ServiceMetrics {
   return { registry, httpDuration };
 }
 
+/**
+ * The metric `name` of `registry`, created by `create` on first use. Libraries whose objects can be built several
+ * times per service (one consumer per queue, one client per dependency) share their metrics this way instead of
+ * failing on a duplicate registration.
+ */
+export function sharedMetric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
 /** `GET /metrics` in the Prometheus text format. */
 @Controller('metrics')
 export class MetricsController {

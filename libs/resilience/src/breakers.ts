@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { sharedMetric } from '@refarch/observability';
 import { AttemptTimeoutError, BreakerOpenError, HttpStatusError } from './errors.js';
 
 export interface BreakerOptions {
@@ -190,10 +191,6 @@ interface BreakerMetrics {
   duration: Histogram<'breaker' | 'result'>;
 }
 
-function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 /**
  * One breaker per (caller, dependency), created on first use with the defaults merged with per-dependency overrides.
  * All breakers share one bucket-rotation timer; `close()` stops it and shuts every breaker down.
@@ -214,7 +211,7 @@ export class BreakerRegistry {
     this.rotate.setMaxListeners(0);
     const registers = [registry];
     this.metrics = {
-      state: getOrCreate(
+      state: sharedMetric(
         registry,
         'circuit_breaker_state',
         () =>
@@ -225,7 +222,7 @@ export class BreakerRegistry {
             registers,
           }),
       ),
-      transitions: getOrCreate(
+      transitions: sharedMetric(
         registry,
         'circuit_breaker_transitions_total',
         () =>
@@ -236,7 +233,7 @@ export class BreakerRegistry {
             registers,
           }),
       ),
-      calls: getOrCreate(
+      calls: sharedMetric(
         registry,
         'circuit_breaker_calls_total',
         () =>
@@ -247,7 +244,7 @@ export class BreakerRegistry {
             registers,
           }),
       ),
-      duration: getOrCreate(
+      duration: sharedMetric(
         registry,
         'circuit_breaker_call_duration_seconds',
         () =>

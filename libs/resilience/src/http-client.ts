@@ -4,6 +4,7 @@ import {
   currentContext,
   DEADLINE_HEADER,
   newTraceId,
+  sharedMetric,
   traceparentFor,
   TRACEPARENT_HEADER,
 } from '@refarch/observability';
@@ -206,14 +207,17 @@ export class HttpClients {
     private readonly breakers: BreakerRegistry,
     registry: Registry,
   ) {
-    this.retries =
-      (registry.getSingleMetric('retry_attempts_total') as Counter<'dependency' | 'outcome'> | undefined) ??
-      new Counter({
-        name: 'retry_attempts_total',
-        help: 'Retry decisions by dependency and outcome (retry, success, non_retryable, exhausted, budget_exhausted, deadline)',
-        labelNames: ['dependency', 'outcome'],
-        registers: [registry],
-      });
+    this.retries = sharedMetric(
+      registry,
+      'retry_attempts_total',
+      () =>
+        new Counter({
+          name: 'retry_attempts_total',
+          help: 'Retry decisions by dependency and outcome (retry, success, non_retryable, exhausted, budget_exhausted, deadline)',
+          labelNames: ['dependency', 'outcome'],
+          registers: [registry],
+        }),
+    );
   }
 
   /** The client of `dependency` (one per dependency: its breaker and retry budget are shared by all callers). */

@@ -1,4 +1,5 @@
 import type { Envelope } from '@refarch/contracts';
+import { sharedMetric } from '@refarch/observability';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
 /** One message waiting in an outbox. */
@@ -72,24 +73,30 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.retentionMs = options.retentionMs ?? 60 * 60_000;
     const store_ = store;
-    this.pendingGauge =
-      (registry.getSingleMetric('outbox_pending') as Gauge | undefined) ??
-      new Gauge({
-        name: 'outbox_pending',
-        help: 'Outbox records not yet confirmed by the broker',
-        registers: [registry],
-        async collect() {
-          this.set(await store_.pendingCount().catch(() => Number.NaN));
-        },
-      });
-    this.lag =
-      (registry.getSingleMetric('outbox_publish_lag_seconds') as Histogram | undefined) ??
-      new Histogram({
-        name: 'outbox_publish_lag_seconds',
-        help: 'Time from an outbox record being committed to its publish being confirmed',
-        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-        registers: [registry],
-      });
+    this.pendingGauge = sharedMetric(
+      registry,
+      'outbox_pending',
+      () =>
+        new Gauge({
+          name: 'outbox_pending',
+          help: 'Outbox records not yet confirmed by the broker',
+          registers: [registry],
+          async collect() {
+            this.set(await store_.pendingCount().catch(() => Number.NaN));
+          },
+        }),
+    );
+    this.lag = sharedMetric(
+      registry,
+      'outbox_publish_lag_seconds',
+      () =>
+        new Histogram({
+          name: 'outbox_publish_lag_seconds',
+          help: 'Time from an outbox record being committed to its publish being confirmed',
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+          registers: [registry],
+        }),
+    );
   }
 
   async start(): Promise<void> {
