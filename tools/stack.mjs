@@ -57,6 +57,18 @@ const SERVICES = [
     env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
   },
   {
+    name: 'shipping-worker',
+    dir: 'workers',
+    port: 3006,
+    needs: ['postgres', 'rabbitmq'],
+    database: 'refarch_shipping',
+    env: (ctx) => ({
+      WORKER_ROLE: 'shipping',
+      DATABASE_URL: ctx.databaseUrl('refarch_shipping'),
+      RABBITMQ_URL: INFRA.rabbitmq.url,
+    }),
+  },
+  {
     name: 'order-service',
     port: 3002,
     needs: ['postgres', 'rabbitmq'],
@@ -234,7 +246,7 @@ for (const service of selected) {
   const logFile = path.join(logDir, `${service.name}.log`);
   const log = createWriteStream(logFile, { flags: 'w' });
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    cwd: path.join(root, 'services', service.name),
+    cwd: path.join(root, 'services', service.dir ?? service.name),
     env: {
       ...process.env,
       NODE_ENV: 'development',

@@ -16,6 +16,9 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'payment-service')).toBeDefined();
     expect(find('Deployment', 'order-service')).toBeDefined();
     expect(find('StatefulSet', 'mongodb')).toBeDefined();
+    expect(find('Deployment', 'shipping-worker').spec.template.spec.containers[0].image).toMatch(
+      /refarch\/workers:0\.1\.0$/,
+    );
     expect(find('StatefulSet', 'rabbitmq')).toBeDefined();
     expect(find('StatefulSet', 'postgres')).toBeDefined();
     expect(objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'refarch')).toBe(true);

@@ -3,5 +3,6 @@ CREATE DATABASE refarch_users;
 CREATE DATABASE refarch_payments;
 CREATE DATABASE refarch_inventory;
 CREATE DATABASE refarch_sagas;
+CREATE DATABASE refarch_shipping;
 -- Only when order-service runs its PostgreSQL adapter (ORDERS_DB_URL=postgres://…).
 CREATE DATABASE refarch_orders;

@@ -145,7 +145,7 @@ export async function createService(rootModule: Type | DynamicModule, options: S
  *   await runService('user-service', loadUserServiceConfig, (config) => AppModule.forRoot(config));
  */
 export async function runService<C extends PlatformConfig>(
-  name: string,
+  serviceName: string | ((config: C) => string),
   loadConfig: () => C,
   rootModule: (config: C) => Type | DynamicModule,
 ): Promise<Service> {
@@ -154,9 +154,12 @@ export async function runService<C extends PlatformConfig>(
   try {
     config = loadConfig();
   } catch (error) {
-    process.stderr.write(`${name}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    const label = typeof serviceName === 'string' ? serviceName : 'service';
+    process.stderr.write(`${label}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  // A name can depend on the configuration (one image, several roles: `shipping-worker`).
+  const name = typeof serviceName === 'string' ? serviceName : serviceName(config);
   try {
     service = await createService(rootModule(config), { name, config });
     const url = await service.listen();

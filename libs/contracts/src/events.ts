@@ -54,3 +54,6 @@ export const COMMANDS: ReadonlySet<MessageType> = new Set<MessageType>([
   'shipping.create-shipment.v1',
   'shipping.cancel-shipment.v1',
 ]);
+
+/** Queue of the shipping worker's commands (`shipping.create-shipment.v1`, `shipping.cancel-shipment.v1`). */
+export const SHIPPING_COMMANDS_QUEUE = 'shipping-worker';

@@ -56,6 +56,11 @@ export interface MessagingOptions {
   prefetch?: number;
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
+  /**
+   * Prefix of every queue this service consumes (`<namespace>.<queue>`), so several stacks or test runs can share
+   * one broker without stealing each other's messages. Senders of commands must use the same prefix.
+   */
+  queueNamespace?: string;
 }
 
 interface HandlerMetadata {
@@ -100,7 +105,8 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
         if (typeof method !== 'function') continue;
         const meta = this.reflector.get<HandlerMetadata | undefined>(ON_MESSAGE, method);
         if (!meta) continue;
-        const queue = meta.queue ?? this.options.service;
+        const base = meta.queue ?? this.options.service;
+        const queue = this.options.queueNamespace ? `${this.options.queueNamespace}.${base}` : base;
         const entry = queues.get(queue) ?? { bindings: new Set<string>(), handlers: {} };
         if (!COMMANDS.has(meta.type)) entry.bindings.add(meta.type);
         entry.handlers[meta.type] = (envelope: Envelope, message: ConsumeMessage) =>

@@ -64,6 +64,25 @@ export class FaultInjector {
     this.hung.clear();
   }
 
+  /**
+   * The same faults for work that is not an HTTP request (a message handler): `error` throws (the message is retried),
+   * `latency` delays, `hang` waits until faults change or the service shuts down, then throws.
+   */
+  async beforeWork(): Promise<void> {
+    const { mode, errorRate, latencyMs } = this.settings;
+    if (mode === 'off' || this.random() >= errorRate) return;
+    switch (mode) {
+      case 'latency':
+        await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        return;
+      case 'error':
+        throw new InjectedFaultError();
+      case 'hang':
+        await new Promise<void>((resolve) => this.hung.add(resolve));
+        throw new InjectedFaultError();
+    }
+  }
+
   /** Fastify `onRequest` hook. */
   readonly hook = async (request: FaultRequest, reply: FaultReply): Promise<void> => {
     const { mode, errorRate, latencyMs } = this.settings;

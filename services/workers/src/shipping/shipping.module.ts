@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ShippingController } from './shipping.controller.js';
+import { ShippingHandlers } from './shipping.handlers.js';
+import { ShippingRepository } from './shipping.repository.js';
+
+@Module({ controllers: [ShippingController], providers: [ShippingHandlers, ShippingRepository] })
+export class ShippingModule {}
