@@ -8,6 +8,8 @@ export const EVENTS_EXCHANGE = 'refarch.events';
  */
 export const UNROUTED_EXCHANGE = 'refarch.unrouted';
 export const UNROUTED_QUEUE = 'refarch.unrouted';
+/** The parking lot keeps the newest 10 000 unrouted events (oldest dropped): a diagnostic, not a backlog. */
+export const UNROUTED_MAX_LENGTH = 10_000;
 
 /** Default retry delays: three retries after 1 s, 5 s and 30 s, then the DLQ (4 attempts in all). */
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
@@ -29,7 +31,11 @@ type AnyChannel = Channel | ConfirmChannel;
 /** The shared exchanges; safe to call from every process at every start. */
 export async function declareExchanges(channel: AnyChannel): Promise<void> {
   await channel.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
-  await channel.assertQueue(UNROUTED_QUEUE, { durable: true });
+  await channel.assertQueue(UNROUTED_QUEUE, {
+    durable: true,
+    maxLength: UNROUTED_MAX_LENGTH,
+    arguments: { 'x-overflow': 'drop-head' },
+  });
   await channel.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
   await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
 }
