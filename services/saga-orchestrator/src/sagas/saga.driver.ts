@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { createEnvelope, SHIPPING_COMMANDS_QUEUE } from '@refarch/contracts';
+import { LOGGER, METRICS_REGISTRY, runWithCorrelationId, type Logger } from '@refarch/observability';
+import { BreakerOpenError, backoffDelay, DEFAULT_BREAKER_OPTIONS } from '@refarch/resilience';
+import type { Registry } from 'prom-client';
+import { SAGA_CONFIG, type SagaConfig } from '../config.js';
+import { BusinessFailure, Participants } from './participants.js';
+import { SagaMetrics } from './saga.metrics.js';
+import { SagaRepository, type Change } from './saga.repository.js';
+import { BEFORE_PIVOT, TERMINAL, type Saga } from './saga.js';
+
+const RETRY = { baseDelayMs: 250, maxDelayMs: 30_000, maxAttempts: Number.POSITIVE_INFINITY };
+
+/**
+ * Drives sagas: claims due ones under a lease (so two replicas never drive one saga), performs the next action of
+ * each, and persists the resulting transition before the next action. Woken by new sagas and replies; polls too, which
+ * is also how it resumes, after a crash, every saga whose lease expired.
+ */
+@Injectable()
+export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly owner = randomUUID();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(
+    private readonly sagas: SagaRepository,
+    private readonly participants: Participants,
+    private readonly metrics: SagaMetrics,
+    @Inject(SAGA_CONFIG) private readonly config: SagaConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS_REGISTRY) _registry: Registry,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown() {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.sagas.release(this.owner).catch(() => undefined);
+  }
+
+  wake() {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private get shippingQueue() {
+    return this.config.QUEUE_NAMESPACE
+      ? `${this.config.QUEUE_NAMESPACE}.${SHIPPING_COMMANDS_QUEUE}`
+      : SHIPPING_COMMANDS_QUEUE;
+  }
+
+  private async run() {
+    while (this.running) {
+      this.woken = false;
+      let claimed = 0;
+      try {
+        const due = await this.sagas.claimDue(this.owner, this.config.LEASE_MS, 20);
+        claimed = due.length;
+        await Promise.all(due.map((saga) => runWithCorrelationId(saga.correlationId, () => this.drive(saga))));
+      } catch (error) {
+        this.logger.warn({ err: error }, 'saga driver: cycle failed');
+      }
+      if (!this.running || claimed > 0 || this.woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.POLL_MS);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  /** Performs actions for one leased saga until it waits (reply, retry, parking) or ends, then releases it. */
+  private async drive(start: Saga) {
+    let saga: Saga | undefined = start;
+    try {
+      for (
+        let steps = 0;
+        saga &&
+        this.running &&
+        steps < 20 &&
+        !TERMINAL.includes(saga.state) &&
+        saga.nextAttemptAt.getTime() <= Date.now();
+        steps++
+      ) {
+        saga = await this.step(saga);
+      }
+    } finally {
+      await this.sagas.release(this.owner, [start.id]);
+    }
+  }
+
+  private deadline() {
+    return new Date(Date.now() + this.config.STEP_DEADLINE_MS);
+  }
+
+  /** One action and its persisted outcome; returns the saga as it now is (undefined when it moved on elsewhere). */
+  private async step(saga: Saga): Promise<Saga | undefined> {
+    try {
+      const change = await this.action(saga);
+      const next = await this.sagas.transition(saga.id, saga.state, change, this.owner);
+      if (next) this.metrics.transition(saga, next);
+      return next;
+    } catch (error) {
+      return this.failed(saga, error);
+    }
+  }
+
+  /** The next action of the state machine (docs/saga.md). */
+  private async action(saga: Saga): Promise<Change> {
+    switch (saga.state) {
+      case 'STARTED':
+        await this.participants.authorize(saga);
+        return {
+          to: 'PAYMENT_AUTHORIZED',
+          set: { paymentAuthorized: true },
+          stepDeadlineAt: this.deadline(),
+          detail: 'payment authorized',
+        };
+      case 'PAYMENT_AUTHORIZED':
+        await this.participants.reserve(saga);
+        return {
+          to: 'STOCK_RESERVED',
+          set: { stockReserved: true },
+          stepDeadlineAt: this.deadline(),
+          detail: 'stock reserved',
+        };
+      case 'STOCK_RESERVED': {
+        const deadline = this.deadline();
+        const command = createEnvelope(
+          'shipping.create-shipment.v1',
+          {
+            orderId: saga.orderId,
+            userId: saga.userId,
+            items: saga.items.map(({ sku, quantity }) => ({ sku, quantity })),
+          },
+          { correlationId: saga.correlationId },
+        );
+        // Waits for the reply event; if none arrives by the deadline, the driver comes back and compensates.
+        return {
+          to: 'AWAITING_SHIPMENT',
+          set: { shipmentRequested: true },
+          nextAttemptAt: deadline,
+          stepDeadlineAt: deadline,
+          command: { queue: this.shippingQueue, envelope: command },
+          detail: 'shipment requested',
+        };
+      }
+      case 'AWAITING_SHIPMENT':
+        return this.compensate('shipping did not answer before the step deadline');
+      case 'SHIPPED':
+        await this.participants.capture(saga);
+        return { to: 'PAYMENT_CAPTURED', detail: 'payment captured' };
+      case 'PAYMENT_CAPTURED':
+        await this.participants.commitStock(saga);
+        return { to: 'STOCK_COMMITTED', detail: 'stock committed' };
+      case 'STOCK_COMMITTED':
+        await this.participants.approve(saga);
+        return { to: 'APPROVED', detail: 'order approved' };
+      case 'COMPENSATING':
+        return this.undo(saga);
+      case 'APPROVED':
+      case 'REJECTED':
+      case 'COMPENSATION_FAILED':
+        throw new Error(`saga ${saga.id} is terminal (${saga.state})`);
+    }
+  }
+
+  private compensate(reason: string): Change {
+    return { to: 'COMPENSATING', set: { reason }, detail: reason };
+  }
+
+  /** Compensation, in reverse order of the forward steps; the order is rejected last, with the saga's reason. */
+  private async undo(saga: Saga): Promise<Change> {
+    if (saga.shipmentRequested) {
+      const cancel = createEnvelope(
+        'shipping.cancel-shipment.v1',
+        { orderId: saga.orderId, reason: saga.reason ?? 'saga compensated' },
+        { correlationId: saga.correlationId },
+      );
+      return {
+        to: 'COMPENSATING',
+        set: { shipmentRequested: false },
+        command: { queue: this.shippingQueue, envelope: cancel },
+        detail: 'shipment cancellation sent',
+      };
+    }
+    if (saga.stockReserved) {
+      await this.participants.releaseStock(saga);
+      return { to: 'COMPENSATING', set: { stockReserved: false }, detail: 'stock released' };
+    }
+    if (saga.paymentAuthorized) {
+      await this.participants.voidPayment(saga);
+      return { to: 'COMPENSATING', set: { paymentAuthorized: false }, detail: 'payment voided' };
+    }
+    await this.participants.reject(saga, saga.reason ?? 'rejected');
+    return { to: 'REJECTED', detail: `order rejected: ${saga.reason ?? ''}` };
+  }
+
+  /** A failed action: business → compensate; open breaker → park; otherwise retry with backoff, within bounds. */
+  private async failed(saga: Saga, error: unknown): Promise<Saga | undefined> {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof BusinessFailure && BEFORE_PIVOT.includes(saga.state)) {
+      return this.sagas.transition(saga.id, saga.state, this.compensate(error.reason), this.owner).then((next) => {
+        if (next) this.metrics.transition(saga, next);
+        return next;
+      });
+    }
+    const pastDeadline = saga.stepDeadlineAt !== null && Date.now() >= saga.stepDeadlineAt.getTime();
+    if (BEFORE_PIVOT.includes(saga.state) && pastDeadline) {
+      const next = await this.sagas.transition(
+        saga.id,
+        saga.state,
+        this.compensate(`${saga.state} step did not succeed before its deadline: ${message}`),
+        this.owner,
+      );
+      if (next) this.metrics.transition(saga, next);
+      return next;
+    }
+    if (saga.state === 'COMPENSATING') {
+      this.metrics.compensationFailure();
+      if (saga.attempts + 1 >= this.config.MAX_COMPENSATION_ATTEMPTS) {
+        this.logger.error(
+          { orderId: saga.orderId, err: error },
+          'compensation keeps failing: parked as COMPENSATION_FAILED',
+        );
+        const next = await this.sagas.transition(
+          saga.id,
+          'COMPENSATING',
+          { to: 'COMPENSATION_FAILED', detail: `compensation failed: ${message}` },
+          this.owner,
+        );
+        if (next) this.metrics.transition(saga, next);
+        return next;
+      }
+    }
+    // Parking: while a breaker is open, come back when it lets a probe through; no attempt is counted.
+    if (error instanceof BreakerOpenError) {
+      await this.sagas.postpone(
+        saga.id,
+        this.owner,
+        new Date(Date.now() + DEFAULT_BREAKER_OPTIONS.resetTimeoutMs),
+        `parked: ${message}`,
+        false,
+      );
+      return undefined;
+    }
+    const delay = Math.max(RETRY.baseDelayMs / 2, backoffDelay(saga.attempts + 1, RETRY));
+    await this.sagas.postpone(saga.id, this.owner, new Date(Date.now() + delay), `retrying: ${message}`, true);
+    return undefined;
+  }
+}

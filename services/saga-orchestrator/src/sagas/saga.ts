@@ -1,0 +1,48 @@
+export type SagaState =
+  | 'STARTED'
+  | 'PAYMENT_AUTHORIZED'
+  | 'STOCK_RESERVED'
+  | 'AWAITING_SHIPMENT'
+  | 'SHIPPED'
+  | 'PAYMENT_CAPTURED'
+  | 'STOCK_COMMITTED'
+  | 'APPROVED'
+  | 'COMPENSATING'
+  | 'REJECTED'
+  | 'COMPENSATION_FAILED';
+
+export const TERMINAL: readonly SagaState[] = ['APPROVED', 'REJECTED', 'COMPENSATION_FAILED'];
+/** Before the shipment exists a failure is compensated; from SHIPPED on (the pivot) the saga only goes forward. */
+export const BEFORE_PIVOT: readonly SagaState[] = [
+  'STARTED',
+  'PAYMENT_AUTHORIZED',
+  'STOCK_RESERVED',
+  'AWAITING_SHIPMENT',
+];
+
+export interface Saga {
+  id: string;
+  orderId: string;
+  userId: string;
+  items: { sku: string; quantity: number; priceCents: number }[];
+  totalCents: number;
+  correlationId: string;
+  state: SagaState;
+  paymentAuthorized: boolean;
+  stockReserved: boolean;
+  shipmentRequested: boolean;
+  reason: string | null;
+  waiting: string | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  stepDeadlineAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SagaTransitionRecord {
+  from: SagaState | null;
+  to: SagaState;
+  detail: string | null;
+  at: string;
+}
