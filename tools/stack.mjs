@@ -80,6 +80,19 @@ const SERVICES = [
       INVENTORY_URL: 'http://127.0.0.1:3004',
     }),
   },
+  {
+    name: 'saga-orchestrator',
+    port: 3005,
+    needs: ['postgres', 'rabbitmq'],
+    database: 'refarch_sagas',
+    env: (ctx) => ({
+      DATABASE_URL: ctx.databaseUrl('refarch_sagas'),
+      RABBITMQ_URL: INFRA.rabbitmq.url,
+      PAYMENT_URL: 'http://127.0.0.1:3003',
+      INVENTORY_URL: 'http://127.0.0.1:3004',
+      ORDER_URL: 'http://127.0.0.1:3002',
+    }),
+  },
 ];
 
 function parseArgs(argv) {

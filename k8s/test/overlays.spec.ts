@@ -16,6 +16,7 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'payment-service')).toBeDefined();
     expect(find('Deployment', 'order-service')).toBeDefined();
     expect(find('StatefulSet', 'mongodb')).toBeDefined();
+    expect(find('Deployment', 'saga-orchestrator')).toBeDefined();
     expect(find('Deployment', 'shipping-worker').spec.template.spec.containers[0].image).toMatch(
       /refarch\/workers:0\.1\.0$/,
     );
