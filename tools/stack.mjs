@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run stack [-- --only user-service,...]`: builds, then starts every service built so far against the local
 // PostgreSQL/Redis/RabbitMQ, in dependency order, waits until each is ready, prints a table of URLs, and stops
-// everything cleanly on Ctrl-C. Logs go to .stack/logs/<service>.log (JSON lines).
+// everything cleanly on Ctrl-C. Logs go to .stack/logs/<service>.log (JSON lines). `--help` lists the options
+// (the e2e suite uses them to run a stack of its own: own databases, queue namespace, restarts).
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,8 +12,13 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = path.join(root, '.stack');
-const logDir = path.join(stateDir, 'logs');
+const options = {
+  noBuild: false,
+  restart: false,
+  stateDir: path.join(root, '.stack'),
+  dbPrefix: 'refarch_',
+  queueNamespace: undefined,
+};
 
 const INFRA = {
   postgres: {
@@ -34,9 +40,9 @@ const SERVICES = [
     name: 'user-service',
     port: 3001,
     needs: ['postgres', 'rabbitmq'],
-    database: 'refarch_users',
+    database: 'users',
     env: (ctx) => ({
-      DATABASE_URL: ctx.databaseUrl('refarch_users'),
+      DATABASE_URL: ctx.databaseUrl('users'),
       RABBITMQ_URL: INFRA.rabbitmq.url,
       JWT_PRIVATE_KEY: ctx.jwtPrivateKey,
       ADMIN_EMAILS: 'admin@refarch.local',
@@ -46,26 +52,27 @@ const SERVICES = [
     name: 'payment-service',
     port: 3003,
     needs: ['postgres', 'rabbitmq'],
-    database: 'refarch_payments',
-    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_payments'), RABBITMQ_URL: INFRA.rabbitmq.url }),
+    database: 'payments',
+    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('payments'), RABBITMQ_URL: INFRA.rabbitmq.url }),
   },
   {
     name: 'inventory-service',
     port: 3004,
     needs: ['postgres', 'rabbitmq'],
-    database: 'refarch_inventory',
-    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('refarch_inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
+    database: 'inventory',
+    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
   },
   {
     name: 'shipping-worker',
     dir: 'workers',
     port: 3006,
     needs: ['postgres', 'rabbitmq'],
-    database: 'refarch_shipping',
+    database: 'shipping',
     env: (ctx) => ({
       WORKER_ROLE: 'shipping',
-      DATABASE_URL: ctx.databaseUrl('refarch_shipping'),
+      DATABASE_URL: ctx.databaseUrl('shipping'),
       RABBITMQ_URL: INFRA.rabbitmq.url,
+      ...ctx.queueNamespace,
     }),
   },
   {
@@ -73,9 +80,9 @@ const SERVICES = [
     port: 3002,
     needs: ['postgres', 'rabbitmq'],
     // The PostgreSQL adapter of the order store; set STACK_ORDERS_DB_URL=mongodb://… to use a MongoDB instead.
-    database: process.env.STACK_ORDERS_DB_URL ? undefined : 'refarch_orders',
+    database: process.env.STACK_ORDERS_DB_URL ? undefined : 'orders',
     env: (ctx) => ({
-      ORDERS_DB_URL: process.env.STACK_ORDERS_DB_URL ?? ctx.databaseUrl('refarch_orders'),
+      ORDERS_DB_URL: process.env.STACK_ORDERS_DB_URL ?? ctx.databaseUrl('orders'),
       RABBITMQ_URL: INFRA.rabbitmq.url,
       INVENTORY_URL: 'http://127.0.0.1:3004',
     }),
@@ -84,32 +91,56 @@ const SERVICES = [
     name: 'saga-orchestrator',
     port: 3005,
     needs: ['postgres', 'rabbitmq'],
-    database: 'refarch_sagas',
+    database: 'sagas',
     env: (ctx) => ({
-      DATABASE_URL: ctx.databaseUrl('refarch_sagas'),
+      DATABASE_URL: ctx.databaseUrl('sagas'),
       RABBITMQ_URL: INFRA.rabbitmq.url,
       PAYMENT_URL: 'http://127.0.0.1:3003',
       INVENTORY_URL: 'http://127.0.0.1:3004',
       ORDER_URL: 'http://127.0.0.1:3002',
+      ...ctx.queueNamespace,
     }),
   },
 ];
 
+const USAGE = `usage: npm run stack [-- options]
+  --only <a,b,...>         start these services only
+  --no-build               skip the build (already built)
+  --restart                restart a service that exits unexpectedly (as Kubernetes would) instead of stopping all
+  --state-dir <dir>        logs, pids.json, dev keys (default .stack)
+  --db-prefix <prefix>     database names <prefix><name> (default refarch_; tests use refarch_test_…)
+  --queue-namespace <ns>   prefix of the saga's and the workers' queues, to share a broker`;
+
 function parseArgs(argv) {
   const only = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--no-build') noBuild = true;
-    else if (argv[i] === '--only') {
-      while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
-    } else if (argv[i].startsWith('--only=')) only.push(...argv[i].slice(7).split(',').filter(Boolean));
-    else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run stack [-- --only <service>[,<service>...]] [--no-build]');
-      console.log(`services: ${SERVICES.map((s) => s.name).join(', ')}`);
-      process.exit(0);
-    } else {
-      console.error(`unknown argument: ${argv[i]} (try --help)`);
+  const value = (i) => {
+    if (!argv[i + 1] || argv[i + 1].startsWith('--')) {
+      console.error(`${argv[i]} needs a value\n${USAGE}`);
       process.exit(2);
     }
+    return argv[i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-build') options.noBuild = true;
+    else if (arg === '--restart') options.restart = true;
+    else if (arg === '--state-dir') options.stateDir = path.resolve(value(i++));
+    else if (arg === '--db-prefix') options.dbPrefix = value(i++);
+    else if (arg === '--queue-namespace') options.queueNamespace = value(i++);
+    else if (arg === '--only') {
+      while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
+    } else if (arg.startsWith('--only=')) only.push(...arg.slice(7).split(',').filter(Boolean));
+    else if (arg === '--help' || arg === '-h') {
+      console.log(`${USAGE}\nservices: ${SERVICES.map((s) => s.name).join(', ')}`);
+      process.exit(0);
+    } else {
+      console.error(`unknown argument: ${arg} (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(options.dbPrefix)) {
+    console.error('--db-prefix must be lower-case letters, digits and _');
+    process.exit(2);
   }
   const unknown = only.filter((n) => !SERVICES.some((s) => s.name === n));
   if (unknown.length) {
@@ -142,13 +173,13 @@ function portFree(port) {
 }
 
 function adminToken() {
-  const file = path.join(stateDir, 'admin-token');
+  const file = path.join(options.stateDir, 'admin-token');
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
 
 function jwtKey() {
-  const file = path.join(stateDir, 'jwt-private.pem');
+  const file = path.join(options.stateDir, 'jwt-private.pem');
   if (!existsSync(file)) {
     // Local development key, generated once and kept so tokens survive restarts. Never used outside this machine.
     const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
@@ -184,8 +215,8 @@ function tail(file, lines = 15) {
   }
 }
 
-let noBuild = false;
 const selected = parseArgs(process.argv.slice(2));
+const logDir = path.join(options.stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 
 // 1. Infrastructure
@@ -206,25 +237,63 @@ if (missing.length) {
 console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('  ')}`);
 
 // 2. Build and prepare
-if (!noBuild) {
+if (!options.noBuild) {
   const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const databases = selected.map((s) => s.database).filter(Boolean);
+const databases = selected.map((s) => s.database && `${options.dbPrefix}${s.database}`).filter(Boolean);
 if (databases.length) await ensureDatabases(databases);
 const ctx = {
   adminToken: adminToken(),
   jwtPrivateKey: jwtKey(),
   databaseUrl: (db) => {
     const url = new URL(INFRA.postgres.url);
-    url.pathname = `/${db}`;
+    url.pathname = `/${options.dbPrefix}${db}`;
     return url.toString();
   },
+  queueNamespace: options.queueNamespace ? { QUEUE_NAMESPACE: options.queueNamespace } : {},
 };
 
 // 3. Start in order, each ready before the next
 const children = new Map();
 let stopping = false;
+
+function writePids() {
+  const pids = Object.fromEntries([...children].map(([name, child]) => [name, child.pid]));
+  writeFileSync(path.join(options.stateDir, 'pids.json'), `${JSON.stringify(pids, null, 2)}\n`);
+}
+
+/** Starts (or, with --restart, restarts) one service; its output is appended to its log. */
+function launch(service, restarts) {
+  const logFile = path.join(logDir, `${service.name}.log`);
+  const log = createWriteStream(logFile, { flags: restarts ? 'a' : 'w' });
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    cwd: path.join(root, 'services', service.dir ?? service.name),
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(service.port),
+      ADMIN_TOKEN: ctx.adminToken,
+      ...service.env(ctx),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  children.set(service.name, child);
+  writePids();
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    const why = `${service.name} exited (${signal ?? `code ${code}`})`;
+    if (options.restart && restarts < 20) {
+      console.error(`\n${why}: restarting (${restarts + 1})`);
+      setTimeout(() => !stopping && launch(service, restarts + 1), 500);
+      return;
+    }
+    console.error(`\n${why}. Last lines of ${path.relative(root, logFile)}:\n${tail(logFile)}`);
+    void stopAll(1);
+  });
+}
 
 async function stopAll(code) {
   if (stopping) return;
@@ -256,31 +325,7 @@ for (const service of selected) {
     );
     await stopAll(1);
   }
-  const logFile = path.join(logDir, `${service.name}.log`);
-  const log = createWriteStream(logFile, { flags: 'w' });
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    cwd: path.join(root, 'services', service.dir ?? service.name),
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(service.port),
-      ADMIN_TOKEN: ctx.adminToken,
-      ...service.env(ctx),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  children.set(service.name, child);
-  child.once('exit', (code) => {
-    if (!stopping) {
-      console.error(
-        `\n${service.name} exited (code ${code}). Last lines of ${path.relative(root, logFile)}:\n${tail(logFile)}`,
-      );
-      void stopAll(1);
-    }
-  });
-
+  launch(service, 0);
   const started = Date.now();
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let frame = 0;
@@ -313,7 +358,7 @@ const rows = selected.map((s) => [
   `http://localhost:${s.port}`,
   `/health/ready`,
   `/metrics`,
-  `.stack/logs/${s.name}.log`,
+  path.relative(root, path.join(logDir, `${s.name}.log`)),
 ]);
 const header = ['service', 'url', 'readiness', 'metrics', 'log'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -1,21 +1,38 @@
 #!/usr/bin/env node
 // `npm test`: runs Jest in ESM mode (Nest 12 is ESM-only) and ends with one plain line "N passed, N failed".
-// Arguments are passed to Jest: `npm test -- libs/config`.
+// Without arguments it runs two phases: every test but the e2e suite (in parallel), then the e2e suite alone — the
+// e2e stack's services consume the shared event exchange, and would otherwise react to other tests' events.
+// Arguments are passed to a single Jest run: `npm test -- libs/config`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
-const summary = '.tmp/test-summary.txt';
-rmSync(summary, { force: true });
-const jest = spawnSync(
-  process.execPath,
-  [
-    '--experimental-vm-modules',
-    '--no-warnings=ExperimentalWarning',
-    'node_modules/jest/bin/jest.js',
-    ...process.argv.slice(2),
-  ],
-  { stdio: 'inherit' },
+const summaryFile = '.tmp/test-summary.txt';
+
+function jest(args) {
+  rmSync(summaryFile, { force: true });
+  const run = spawnSync(
+    process.execPath,
+    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', ...args],
+    { stdio: 'inherit' },
+  );
+  const line = existsSync(summaryFile)
+    ? readFileSync(summaryFile, 'utf8').trim()
+    : '0 passed, 1 failed (Jest did not complete)';
+  const [passed, failed, skipped] = [/(\d+) passed/, /(\d+) failed/, /(\d+) skipped/].map((re) =>
+    Number(re.exec(line)?.[1] ?? 0),
+  );
+  return { status: run.status ?? 1, passed, failed, skipped };
+}
+
+const args = process.argv.slice(2);
+const runs = args.length
+  ? [jest(args)]
+  : [jest(['--testPathIgnorePatterns', '/e2e/', '/node_modules/', '/dist/']), jest(['e2e/'])];
+const total = runs.reduce(
+  (t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
 );
-const line = existsSync(summary) ? readFileSync(summary, 'utf8').trim() : '0 passed, 1 failed (Jest did not complete)';
-process.stdout.write(`\n${line}\n`);
-process.exit(jest.status ?? 1);
+process.stdout.write(
+  `\n${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}\n`,
+);
+process.exit(runs.every((r) => r.status === 0) ? 0 : 1);

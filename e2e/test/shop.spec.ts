@@ -1,0 +1,262 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { assertTestDatabase, httpJson, requireInfra } from '@refarch/testing';
+import amqp from 'amqplib';
+import pg from 'pg';
+
+/**
+ * Black-box: starts the whole stack with `tools/stack.mjs` (its own databases `refarch_test_e2e_<id>_*`, its own
+ * queue namespace, restarts like Kubernetes), drives it over HTTP and checks the invariants of ARCHITECTURE §3 after
+ * every scenario. One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
+ *
+ * `E2E_STACK_STATE_DIR=.stack` targets a stack already running (`npm run stack -- --restart`) instead: its admin token
+ * and process ids are read from that folder, its databases are `E2E_DB_PREFIX` (default refarch_) and kept.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const infra = await requireInfra('e2e (the whole stack)', 'postgres', 'rabbitmq');
+const id = randomBytes(3).toString('hex');
+const running = process.env['E2E_STACK_STATE_DIR'];
+const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
+const stateDir = running ? path.resolve(root, running) : path.join(root, '.tmp', `e2e-${id}`);
+const URL = {
+  user: 'http://127.0.0.1:3001',
+  order: 'http://127.0.0.1:3002',
+  payment: 'http://127.0.0.1:3003',
+  inventory: 'http://127.0.0.1:3004',
+  saga: 'http://127.0.0.1:3005',
+  shipping: 'http://127.0.0.1:3006',
+};
+
+(infra ? describe : describe.skip)('the shop end to end (every service, real PostgreSQL and RabbitMQ)', () => {
+  let stack: ChildProcess;
+  let output = '';
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    if (running) {
+      output = '(a running stack)';
+      admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
+      return;
+    }
+    stack = spawn(
+      process.execPath,
+      [
+        path.join(root, 'tools/stack.mjs'),
+        '--no-build',
+        '--restart',
+        '--db-prefix',
+        dbPrefix,
+        '--state-dir',
+        stateDir,
+        '--queue-namespace',
+        `e2e-${id}`,
+      ],
+      // Short leases so crash recovery is observable within a test run.
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100' } },
+    );
+    stack.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    stack.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes('Press Ctrl-C')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+      stack.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`the stack exited (${code}):\n${output}`));
+      });
+    });
+    admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
+  }, 120_000);
+
+  afterAll(async () => {
+    if (running) return;
+    if (stack && stack.exitCode === null) {
+      const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
+      stack.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+    const client = new pg.Client({ connectionString: infra!.postgres });
+    await client.connect();
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `${dbPrefix}%`,
+    ]);
+    for (const { datname } of rows) {
+      assertTestDatabase(`postgres://h/${datname}`);
+      await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
+    }
+    await client.end();
+  }, 60_000);
+
+  const pids = () => JSON.parse(readFileSync(path.join(stateDir, 'pids.json'), 'utf8')) as Record<string, number>;
+  const get = (base: string, p: string, headers: Record<string, string> = {}) =>
+    httpJson(base, 'GET', p, undefined, headers);
+
+  async function placeOrder(user: string, items: { sku: string; quantity: number }[], key?: string): Promise<string> {
+    const res = await httpJson(
+      URL.order,
+      'POST',
+      '/orders',
+      { items },
+      { 'x-user-id': user, ...(key ? { 'idempotency-key': key } : {}) },
+    );
+    expect(res.status).toBe(202);
+    return res.body.orderId as string;
+  }
+
+  async function settle(orderIds: string[], timeoutMs = 60_000): Promise<Record<string, any>> {
+    const end = Date.now() + timeoutMs;
+    const final: Record<string, any> = {};
+    for (;;) {
+      for (const o of orderIds) {
+        if (final[o]) continue;
+        const res = await get(URL.order, `/orders/${o}`);
+        if (res.body.status === 'APPROVED' || res.body.status === 'REJECTED') final[o] = res.body;
+      }
+      if (Object.keys(final).length === orderIds.length) return final;
+      if (Date.now() > end)
+        throw new Error(`orders still pending after ${timeoutMs} ms: ${orderIds.filter((o) => !final[o]).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** ARCHITECTURE §3's invariants, checked through each service's own API. */
+  async function invariants(orderIds: string[]) {
+    const orders = await settle(orderIds);
+    for (const o of orderIds) {
+      const order = orders[o];
+      const payment = await get(URL.payment, `/payments/${o}`);
+      const reservation = await get(URL.inventory, `/reservations/${o}`);
+      const shipment = await get(URL.shipping, `/shipments/${o}`);
+      const saga = await get(URL.saga, `/admin/sagas/${o}`, admin);
+      if (order.status === 'APPROVED') {
+        // money captured = the approved order's total; stock committed; shipped
+        expect(payment.body).toMatchObject({ status: 'CAPTURED', amountCents: order.totalCents });
+        expect(reservation.body.status).toBe('COMMITTED');
+        expect(shipment.body.status).toBe('CREATED');
+      } else {
+        // nothing held for a rejected order
+        expect(payment.status === 404 || ['VOIDED', 'DECLINED'].includes(payment.body.status)).toBe(true);
+        expect(reservation.status === 404 || reservation.body.status === 'RELEASED').toBe(true);
+        expect(shipment.status === 404 || shipment.body.status === 'CANCELLED').toBe(true);
+        expect(order.reason).toEqual(expect.any(String));
+      }
+      // no event applied twice: one saga start per order
+      expect(saga.body.history.filter((h: { to: string }) => h.to === 'STARTED')).toHaveLength(1);
+    }
+    const products = (await get(URL.inventory, '/products')).body as { stock: number }[];
+    expect(products.every((p) => p.stock >= 0)).toBe(true);
+    return orders;
+  }
+
+  it('registers, logs in and reads the profile (user-service)', async () => {
+    const email = `e2e-${id}@example.com`;
+    const registered = await httpJson(URL.user, 'POST', '/auth/register', {
+      email,
+      password: 'e2e password',
+      name: 'E2E',
+    });
+    expect(registered.status).toBe(201);
+    const login = await httpJson(URL.user, 'POST', '/auth/login', { email, password: 'e2e password' });
+    const me = await get(URL.user, '/users/me', { authorization: `Bearer ${login.body.accessToken}` });
+    expect(me.body).toMatchObject({ id: registered.body.id, email, role: 'user' });
+  });
+
+  it('happy path: APPROVED, payment captured, stock committed, shipment created', async () => {
+    const before = (await get(URL.inventory, '/products/MUG-CLASSIC')).body.stock as number;
+    const o = await placeOrder('ann', [{ sku: 'MUG-CLASSIC', quantity: 2 }], `happy-${id}`);
+    const orders = await invariants([o]);
+    expect(orders[o].status).toBe('APPROVED');
+    expect((await get(URL.inventory, '/products/MUG-CLASSIC')).body.stock).toBe(before - 2);
+  }, 90_000);
+
+  it('declined payment: REJECTED with the reason, no stock held', async () => {
+    const o = await placeOrder('rich', [{ sku: 'KEYCAP-SET', quantity: 12 }]); // 12 × 44.99 > the 500.00 limit
+    const orders = await invariants([o]);
+    expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/payment declined/) });
+    expect((await get(URL.inventory, `/reservations/${o}`)).status).toBe(404);
+  }, 90_000);
+
+  it('out of stock: the authorization is voided, REJECTED', async () => {
+    const o = await placeOrder('lampfan', [{ sku: 'LAMP-DESK', quantity: 5 }]); // only 3 in stock
+    const orders = await invariants([o]);
+    expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/out of stock: LAMP-DESK/) });
+    expect((await get(URL.payment, `/payments/${o}`)).body.status).toBe('VOIDED');
+  }, 90_000);
+
+  it('payment-service failing 100 %: breakers open, sagas park, nothing is rejected; faults off → all complete', async () => {
+    expect((await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'error', errorRate: 1 }, admin)).status).toBe(
+      200,
+    );
+    try {
+      const orders = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => placeOrder(`park-${i}`, [{ sku: 'SOCKS-PAIR', quantity: 1 }])),
+      );
+      const end = Date.now() + 8_000;
+      let breakerOpen = false;
+      while (Date.now() < end) {
+        const breakers = (await get(URL.saga, '/admin/breakers', admin)).body.breakers as {
+          name: string;
+          state: string;
+        }[];
+        breakerOpen ||= breakers.some((b) => b.name === 'saga-orchestrator->payment-service' && b.state !== 'closed');
+        for (const o of orders) expect((await get(URL.order, `/orders/${o}`)).body.status).toBe('PENDING');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(breakerOpen).toBe(true);
+      const sagas = await Promise.all(orders.map((o) => get(URL.saga, `/admin/sagas/${o}`, admin)));
+      expect(sagas.every((s) => s.body.state === 'STARTED' && /parked|retrying/.test(s.body.waiting ?? ''))).toBe(true);
+      await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'off' }, admin);
+      const settled = await invariants(orders);
+      expect(Object.values(settled).every((o: any) => o.status === 'APPROVED')).toBe(true);
+    } finally {
+      await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'off' }, admin);
+    }
+  }, 120_000);
+
+  for (const victim of ['saga-orchestrator', 'shipping-worker']) {
+    it(`${victim} SIGKILLed in the middle of a burst of 50 orders, then restarted: all terminal, invariants hold`, async () => {
+      const burst = Array.from({ length: 50 }, (_, i) =>
+        placeOrder(`burst-${victim}-${i}`, [{ sku: 'STICKER-PACK', quantity: 1 }]),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(pids()[victim]!, 'SIGKILL');
+      const orders = await Promise.all(burst);
+      const settled = await invariants(orders);
+      expect(Object.values(settled).every((o: any) => o.status === 'APPROVED')).toBe(true);
+      if (!running) expect(output).toContain(`${victim} exited (SIGKILL): restarting`);
+    }, 120_000);
+  }
+
+  it('the same order-created event delivered twice: one saga, one charge', async () => {
+    const o = await placeOrder('twice', [{ sku: 'CAP-NAVY', quantity: 1 }]);
+    await settle([o]);
+    const ordersDb = new globalThis.URL(infra!.postgres);
+    ordersDb.pathname = `/${dbPrefix}orders`;
+    const client = new pg.Client({ connectionString: ordersDb.toString() });
+    await client.connect();
+    const { rows } = await client.query<{ envelope: unknown }>(
+      `SELECT envelope FROM outbox WHERE type = 'orders.order-created.v1' AND envelope->'data'->>'orderId' = $1`,
+      [o],
+    );
+    await client.end();
+    const connection = await amqp.connect(infra!.rabbitmq);
+    const channel = await connection.createConfirmChannel();
+    const envelope = rows[0]!.envelope as { id: string; type: string };
+    channel.publish('refarch.events', envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      messageId: envelope.id,
+      persistent: true,
+    });
+    await channel.waitForConfirms();
+    await connection.close();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await invariants([o]);
+    expect((await get(URL.payment, `/payments/${o}`)).body.status).toBe('CAPTURED');
+  }, 90_000);
+});
