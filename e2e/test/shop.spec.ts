@@ -82,6 +82,17 @@ const URL = {
       stack.kill('SIGINT');
       expect(await exited).toBe(0);
     }
+    // The namespaced queues are durable and bound to the shared event exchange: remove them, or they would collect
+    // every later run's events.
+    const connection = await amqp.connect(infra!.rabbitmq);
+    const channel = await connection.createChannel();
+    for (const base of ['saga-orchestrator', 'shipping-worker']) {
+      const queue = `e2e-${id}.${base}`;
+      for (const name of [queue, `${queue}.dlq`, `${queue}.retry.1`, `${queue}.retry.2`, `${queue}.retry.3`]) {
+        await channel.deleteQueue(name);
+      }
+    }
+    await connection.close();
     const client = new pg.Client({ connectionString: infra!.postgres });
     await client.connect();
     const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
