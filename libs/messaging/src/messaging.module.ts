@@ -130,7 +130,16 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
       this.consumers.push(consumer);
     }
     registerDlqGauge(this.registry, this.dlq, () => this.consumers.map((c) => c.queue));
-    await Promise.all(this.consumers.map((c) => c.ready()));
+    // Wait a little for the subscriptions, so a healthy service is consuming when it starts listening; but never
+    // block start-up on the broker: without it the service still serves /health (readiness says the broker is
+    // down) and its consumers come up when the connection does.
+    const ready = Promise.all(this.consumers.map((c) => c.ready())).then(() => true);
+    const subscribed = await Promise.race([
+      ready,
+      new Promise<false>((r) => setTimeout(() => r(false), 5_000).unref()),
+    ]);
+    if (!subscribed)
+      this.logger.warn('RabbitMQ not reachable yet: starting without consumers; they subscribe once it is');
     await this.relay?.start();
     if (this.consumers.length) this.logger.info({ queues: [...queues.keys()] }, 'consuming');
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { createService, type Service } from '@refarch/bootstrap';
 import { loadConfig, serviceEnv } from '@refarch/config';
 import { createEnvelope, type Envelope, type MessageData } from '@refarch/contracts';
-import { HealthModule } from '@refarch/health';
+import { HealthModule, rabbitmqCheck } from '@refarch/health';
 import { currentCorrelationId } from '@refarch/observability';
 import { PostgresModule } from '@refarch/postgres';
 import {
@@ -14,7 +14,7 @@ import {
   type TestService,
 } from '@refarch/testing';
 import { randomBytes } from 'node:crypto';
-import { DlqAdmin, MESSAGING_MIGRATIONS, MessagePublisher, MessagingModule, OnMessage } from './exports.js';
+import { BROKER, DlqAdmin, MESSAGING_MIGRATIONS, MessagePublisher, MessagingModule, OnMessage } from './exports.js';
 import { deleteQueues, eventually } from './helpers.js';
 
 const infra = await requireInfra('libs/messaging Nest module', 'postgres', 'rabbitmq');
@@ -109,4 +109,41 @@ class RejectionsHandler {
   it('reports a missing DLQ as an error, not a crash', async () => {
     await expect(new DlqAdmin(infra!.rabbitmq).list('test.no-such-queue')).rejects.toMatchObject({ code: 404 });
   });
+});
+
+(infra ? describe : describe.skip)('MessagingModule without a broker', () => {
+  it('still starts (liveness 200, readiness 503 naming rabbitmq) instead of hanging on the connection', async () => {
+    const db = await createTestDatabase(infra!.postgres, 'msgnobroker');
+    @Module({
+      imports: [
+        PostgresModule.forRoot({ url: db.url, applicationName: 'test', migrationsDir: MESSAGING_MIGRATIONS.dir }),
+        MessagingModule.forRoot({ url: 'amqp://guest:guest@127.0.0.1:1', service: 'no-broker', outbox: 'postgres' }),
+        HealthModule.forRoot({
+          inject: [BROKER],
+          useFactory: (broker: { isConnected(): boolean }) => [
+            rabbitmqCheck({ isConnected: () => broker.isConnected() }),
+          ],
+        }),
+      ],
+      providers: [RejectionsHandler],
+    })
+    class NoBrokerModule {}
+    const config = loadConfig(serviceEnv, { PORT: '0', LOG_LEVEL: 'fatal' });
+    const svc = await startTestService((o) =>
+      createService(NoBrokerModule, {
+        name: 'no-broker',
+        config: { ...config, ...o.config },
+        logDestination: o.logDestination,
+      }),
+    );
+    try {
+      expect((await fetch(`${svc.url}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${svc.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(JSON.stringify(await ready.json())).toContain('rabbitmq');
+    } finally {
+      await svc.close();
+      await db.drop();
+    }
+  }, 30_000);
 });
