@@ -280,6 +280,27 @@ type Behaviour = {
     expect(metrics).toMatch(/sagas_finished_total\{outcome="approved",service="saga-orchestrator"\} 1/);
   });
 
+  it('two replicas on one database share the sagas without driving one twice', async () => {
+    const second = await start();
+    try {
+      const ids = Array.from({ length: 20 }, (_, i) => `o-pair-${i}-${ns}`);
+      await Promise.all(ids.map((orderId) => publisher.publish(order(orderId))));
+      for (const orderId of ids) await until(orderId, ['APPROVED']);
+      for (const orderId of ids) {
+        // each step's call made once: no saga was driven by both replicas at the same time
+        expect(callsOf(orderId)).toEqual([
+          '/payments/authorize',
+          '/reservations',
+          '/payments/:id/capture',
+          '/reservations/:id/commit',
+          '/orders/:id/approve',
+        ]);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
   it('the admin API needs the token and answers bad input with 4xx problems', async () => {
     expect((await httpJson(svc.url, 'GET', '/admin/sagas')).status).toBe(401);
     const auth = { authorization: `Bearer ${ADMIN}` };
