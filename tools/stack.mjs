@@ -17,7 +17,7 @@ const options = {
   restart: false,
   stateDir: path.join(root, '.stack'),
   dbPrefix: 'refarch_',
-  queueNamespace: undefined,
+  namespace: undefined,
 };
 
 const INFRA = {
@@ -72,7 +72,6 @@ const SERVICES = [
       WORKER_ROLE: 'shipping',
       DATABASE_URL: ctx.databaseUrl('shipping'),
       RABBITMQ_URL: INFRA.rabbitmq.url,
-      ...ctx.queueNamespace,
     }),
   },
   {
@@ -98,7 +97,6 @@ const SERVICES = [
       PAYMENT_URL: 'http://127.0.0.1:3003',
       INVENTORY_URL: 'http://127.0.0.1:3004',
       ORDER_URL: 'http://127.0.0.1:3002',
-      ...ctx.queueNamespace,
     }),
   },
 ];
@@ -109,7 +107,7 @@ const USAGE = `usage: npm run stack [-- options]
   --restart                restart a service that exits unexpectedly (as Kubernetes would) instead of stopping all
   --state-dir <dir>        logs, pids.json, dev keys (default .stack)
   --db-prefix <prefix>     database names <prefix><name> (default refarch_; tests use refarch_test_…)
-  --queue-namespace <ns>   prefix of the saga's and the workers' queues, to share a broker`;
+  --namespace <ns>         MESSAGING_NAMESPACE of every service: own exchanges and queues on a shared broker`;
 
 function parseArgs(argv) {
   const only = [];
@@ -126,7 +124,7 @@ function parseArgs(argv) {
     else if (arg === '--restart') options.restart = true;
     else if (arg === '--state-dir') options.stateDir = path.resolve(value(i++));
     else if (arg === '--db-prefix') options.dbPrefix = value(i++);
-    else if (arg === '--queue-namespace') options.queueNamespace = value(i++);
+    else if (arg === '--namespace') options.namespace = value(i++);
     else if (arg === '--only') {
       while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
     } else if (arg.startsWith('--only=')) only.push(...arg.slice(7).split(',').filter(Boolean));
@@ -251,7 +249,6 @@ const ctx = {
     url.pathname = `/${options.dbPrefix}${db}`;
     return url.toString();
   },
-  queueNamespace: options.queueNamespace ? { QUEUE_NAMESPACE: options.queueNamespace } : {},
 };
 
 // 3. Start in order, each ready before the next
@@ -274,6 +271,7 @@ function launch(service, restarts) {
       NODE_ENV: 'development',
       PORT: String(service.port),
       ADMIN_TOKEN: ctx.adminToken,
+      ...(options.namespace ? { MESSAGING_NAMESPACE: options.namespace } : {}),
       ...service.env(ctx),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: runs Jest in ESM mode (Nest 12 is ESM-only) and ends with one plain line "N passed, N failed".
-// Without arguments it runs two phases: every test but the e2e suite (in parallel), then the e2e suite alone — the
-// e2e stack's services consume the shared event exchange, and would otherwise react to other tests' events.
+// Without arguments it runs two phases: every test but the e2e suite (in parallel), then the e2e suite alone — it
+// starts a whole stack on fixed ports and is the slowest part; alone it is fast and undisturbed.
 // Arguments are passed to a single Jest run: `npm test -- libs/config`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';

@@ -10,7 +10,7 @@ import pg from 'pg';
 
 /**
  * Black-box: starts the whole stack with `tools/stack.mjs` (its own databases `refarch_test_e2e_<id>_*`, its own
- * queue namespace, restarts like Kubernetes), drives it over HTTP and checks the invariants of ARCHITECTURE §3 after
+ * messaging namespace, restarts like Kubernetes), drives it over HTTP and checks the invariants of ARCHITECTURE §3 after
  * every scenario. One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
  *
  * `E2E_STACK_STATE_DIR=.stack` targets a stack already running (`npm run stack -- --restart`) instead: its admin token
@@ -52,7 +52,7 @@ const URL = {
         dbPrefix,
         '--state-dir',
         stateDir,
-        '--queue-namespace',
+        '--namespace',
         `e2e-${id}`,
       ],
       // Short leases so crash recovery is observable within a test run.
@@ -82,8 +82,7 @@ const URL = {
       stack.kill('SIGINT');
       expect(await exited).toBe(0);
     }
-    // The namespaced queues are durable and bound to the shared event exchange: remove them, or they would collect
-    // every later run's events.
+    // The run's namespace on the broker: its queues and exchanges.
     const connection = await amqp.connect(infra!.rabbitmq);
     const channel = await connection.createChannel();
     for (const base of ['saga-orchestrator', 'shipping-worker']) {
@@ -92,6 +91,9 @@ const URL = {
         await channel.deleteQueue(name);
       }
     }
+    await channel.deleteQueue(`e2e-${id}.refarch.unrouted`);
+    await channel.deleteExchange(`e2e-${id}.refarch.events`);
+    await channel.deleteExchange(`e2e-${id}.refarch.unrouted`);
     await connection.close();
     const client = new pg.Client({ connectionString: infra!.postgres });
     await client.connect();
@@ -260,7 +262,7 @@ const URL = {
     const connection = await amqp.connect(infra!.rabbitmq);
     const channel = await connection.createConfirmChannel();
     const envelope = rows[0]!.envelope as { id: string; type: string };
-    channel.publish('refarch.events', envelope.type, Buffer.from(JSON.stringify(envelope)), {
+    channel.publish(`e2e-${id}.refarch.events`, envelope.type, Buffer.from(JSON.stringify(envelope)), {
       messageId: envelope.id,
       persistent: true,
     });

@@ -107,6 +107,11 @@ export const serviceEnv = z.object({
   SHUTDOWN_DELAY_MS: env.int().default(0),
   /** Bearer token for `/admin/*` (breakers, fault injection); unset disables the admin API. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Isolates the stack's RabbitMQ exchanges and queues on a shared broker (libs/messaging); unset = shared names. */
+  MESSAGING_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, 'must be 1–40 lower-case letters, digits or -')
+    .optional(),
   /** Fault injection at start (libs/resilience): off | error | latency | hang. */
   FAULT_MODE: z.enum(['off', 'error', 'latency', 'hang']).default('off'),
   /** Fraction of business requests a fault affects, 0..1. */

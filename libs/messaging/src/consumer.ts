@@ -5,7 +5,7 @@ import { runWithContext, sharedMetric, traceIdFrom } from '@refarch/observabilit
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
 import type { MessagePublisher } from './publisher.js';
-import { declareQueue, DEFAULT_RETRY_DELAYS_MS, dlqName, HEADERS, retryQueueName } from './topology.js';
+import { declareQueue, DEFAULT_RETRY_DELAYS_MS, dlqName, exchangesFor, HEADERS, retryQueueName } from './topology.js';
 
 /** What a handler may return: `duplicate` when its inbox found the message already handled. */
 export type HandlerResult = void | 'processed' | 'duplicate';
@@ -22,6 +22,8 @@ export interface ConsumerOptions {
   /** Delays of the retries (default 1 s, 5 s, 30 s); attempts in all = delays + 1. */
   retryDelaysMs?: readonly number[];
   onError?: (error: unknown, envelope?: Envelope) => void;
+  /** Bind to `<ns>.refarch.events` instead of the shared exchange (the queue name is the caller's). */
+  namespace?: string;
 }
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'retry' | 'dead_lettered' | 'invalid';
@@ -81,6 +83,7 @@ export class MessageConsumer {
           queue: options.queue,
           bindings: options.bindings,
           retryDelaysMs: this.retryDelays,
+          exchanges: exchangesFor(options.namespace),
         });
         if (this.stopping) return;
         await channel.prefetch(options.prefetch ?? 10);

@@ -6,12 +6,13 @@ export {
   DEFAULT_RETRY_DELAYS_MS,
   dlqName,
   EVENTS_EXCHANGE,
+  exchangesFor,
   HEADERS,
   retryQueueName,
   UNROUTED_EXCHANGE,
   UNROUTED_QUEUE,
 } from './topology.js';
-export type { QueueTopology } from './topology.js';
+export type { Exchanges, QueueTopology } from './topology.js';
 export { InvalidMessageError, MessagePublisher, UnroutableMessageError } from './publisher.js';
 export type { PublishOptions } from './publisher.js';
 export { MessageConsumer } from './consumer.js';

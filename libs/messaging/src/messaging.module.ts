@@ -57,10 +57,11 @@ export interface MessagingOptions {
   retryDelaysMs?: number[];
   publishTimeoutMs?: number;
   /**
-   * Prefix of every queue this service consumes (`<namespace>.<queue>`), so several stacks or test runs can share
-   * one broker without stealing each other's messages. Senders of commands must use the same prefix.
+   * Isolates this service's messaging on a shared broker: exchanges `<ns>.refarch.events` / `<ns>.refarch.unrouted`
+   * and queues `<ns>.<queue>`. Every service of one stack uses the same namespace (MESSAGING_NAMESPACE); senders of
+   * commands prefix the queue with it.
    */
-  queueNamespace?: string;
+  namespace?: string;
 }
 
 interface HandlerMetadata {
@@ -106,7 +107,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
         const meta = this.reflector.get<HandlerMetadata | undefined>(ON_MESSAGE, method);
         if (!meta) continue;
         const base = meta.queue ?? this.options.service;
-        const queue = this.options.queueNamespace ? `${this.options.queueNamespace}.${base}` : base;
+        const queue = this.options.namespace ? `${this.options.namespace}.${base}` : base;
         const entry = queues.get(queue) ?? { bindings: new Set<string>(), handlers: {} };
         if (!COMMANDS.has(meta.type)) entry.bindings.add(meta.type);
         entry.handlers[meta.type] = (envelope: Envelope, message: ConsumeMessage) =>
@@ -121,6 +122,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
         handlers,
         ...(this.options.prefetch ? { prefetch: this.options.prefetch } : {}),
         ...(this.options.retryDelaysMs ? { retryDelaysMs: this.options.retryDelaysMs } : {}),
+        ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
         onError: (error, envelope) =>
           this.logger.warn(
             { err: error, queue, messageId: envelope?.id, type: envelope?.type },
@@ -255,7 +257,7 @@ export class MessagingModule {
           provide: MessagePublisher,
           inject: [BROKER, METRICS_REGISTRY],
           useFactory: (connection: AmqpConnectionManager, registry: Registry) =>
-            new MessagePublisher(connection, registry, options.publishTimeoutMs),
+            new MessagePublisher(connection, registry, options.publishTimeoutMs, options.namespace),
         },
         { provide: DlqAdmin, useFactory: () => new DlqAdmin(options.url) },
         relay,

@@ -4,7 +4,7 @@ import { parseEnvelope, type Envelope } from '@refarch/contracts';
 import { currentContext, newTraceId, sharedMetric, traceparentFor } from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
-import { declareExchanges, EVENTS_EXCHANGE, HEADERS } from './topology.js';
+import { declareExchanges, exchangesFor, HEADERS, type Exchanges } from './topology.js';
 
 /** The broker returned a mandatory message: no queue by that name exists. */
 export class UnroutableMessageError extends Error {
@@ -36,7 +36,11 @@ export class MessagePublisher {
   private readonly returned = new Set<string>();
   private readonly published: Counter<'type'>;
 
-  constructor(connection: AmqpConnectionManager, registry: Registry, publishTimeoutMs = 10_000) {
+  private readonly exchanges: Exchanges;
+
+  /** `namespace`: publish to `<ns>.refarch.events` (see exchangesFor). */
+  constructor(connection: AmqpConnectionManager, registry: Registry, publishTimeoutMs = 10_000, namespace?: string) {
+    this.exchanges = exchangesFor(namespace);
     this.channel = connection.createChannel({
       name: 'publisher',
       confirm: true,
@@ -46,7 +50,7 @@ export class MessagePublisher {
         channel.on('return', (message: { properties: { messageId?: string } }) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
         });
-        await declareExchanges(channel);
+        await declareExchanges(channel, this.exchanges);
       },
     });
     this.published = sharedMetric(
@@ -62,10 +66,15 @@ export class MessagePublisher {
     );
   }
 
-  /** Publishes an event to `refarch.events` with its type as routing key. */
+  /** Publishes an event to `refarch.events` (or the namespace's) with its type as routing key. */
   async publish(envelope: Envelope, options: PublishOptions = {}): Promise<void> {
     this.validate(envelope);
-    await this.channel.publish(EVENTS_EXCHANGE, envelope.type, this.body(envelope), this.properties(envelope, options));
+    await this.channel.publish(
+      this.exchanges.events,
+      envelope.type,
+      this.body(envelope),
+      this.properties(envelope, options),
+    );
     this.published.inc({ type: envelope.type });
   }
 

@@ -10,7 +10,9 @@ export interface PostgresServiceOptions {
   rabbitmqUrl: string;
   migrationsDir: string;
   migrateOnStart?: boolean;
-  messaging?: Omit<MessagingOptions, 'url' | 'service' | 'outbox'>;
+  /** MESSAGING_NAMESPACE of the platform config (unset = the shared exchanges and queue names). */
+  namespace?: string | undefined;
+  messaging?: Omit<MessagingOptions, 'url' | 'service' | 'outbox' | 'namespace'>;
 }
 
 /**
@@ -29,6 +31,7 @@ export function postgresServiceInfrastructure(options: PostgresServiceOptions): 
     }),
     MessagingModule.forRoot({
       ...options.messaging,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
       url: options.rabbitmqUrl,
       service: options.service,
       outbox: 'postgres',

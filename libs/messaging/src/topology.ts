@@ -23,21 +23,38 @@ export const HEADERS = {
   traceparent: 'traceparent',
 } as const;
 
+/** The exchanges (and parking queue) of one messaging namespace; no namespace = the stack's shared ones. */
+export interface Exchanges {
+  events: string;
+  unrouted: string;
+}
+
+/**
+ * A namespace isolates a whole stack on a shared broker (several developers, test runs): its own exchanges
+ * (`<ns>.refarch.events`, `<ns>.refarch.unrouted`) and its own queues (`<ns>.<queue>`).
+ */
+export function exchangesFor(namespace?: string): Exchanges {
+  return namespace
+    ? { events: `${namespace}.${EVENTS_EXCHANGE}`, unrouted: `${namespace}.${UNROUTED_EXCHANGE}` }
+    : { events: EVENTS_EXCHANGE, unrouted: UNROUTED_EXCHANGE };
+}
+
 export const retryQueueName = (queue: string, attempt: number) => `${queue}.retry.${attempt}`;
 export const dlqName = (queue: string) => `${queue}.dlq`;
 
 type AnyChannel = Channel | ConfirmChannel;
 
 /** The shared exchanges; safe to call from every process at every start. */
-export async function declareExchanges(channel: AnyChannel): Promise<void> {
-  await channel.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
-  await channel.assertQueue(UNROUTED_QUEUE, {
+export async function declareExchanges(channel: AnyChannel, exchanges: Exchanges = exchangesFor()): Promise<void> {
+  await channel.assertExchange(exchanges.unrouted, 'fanout', { durable: true });
+  // The parking queue has the unrouted exchange's name (refarch.unrouted, or <ns>.refarch.unrouted).
+  await channel.assertQueue(exchanges.unrouted, {
     durable: true,
     maxLength: UNROUTED_MAX_LENGTH,
     arguments: { 'x-overflow': 'drop-head' },
   });
-  await channel.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
-  await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
+  await channel.bindQueue(exchanges.unrouted, exchanges.unrouted, '');
+  await channel.assertExchange(exchanges.events, 'topic', { durable: true, alternateExchange: exchanges.unrouted });
 }
 
 export interface QueueTopology {
@@ -45,6 +62,8 @@ export interface QueueTopology {
   /** Event types (routing keys) bound from `refarch.events`; empty for a command queue. */
   bindings: readonly string[];
   retryDelaysMs: readonly number[];
+  /** Default: the shared exchanges (no namespace). */
+  exchanges?: Exchanges;
 }
 
 /**
@@ -54,9 +73,10 @@ export interface QueueTopology {
  * by deleting that retry queue first.
  */
 export async function declareQueue(channel: AnyChannel, topology: QueueTopology): Promise<void> {
-  await declareExchanges(channel);
+  const exchanges = topology.exchanges ?? exchangesFor();
+  await declareExchanges(channel, exchanges);
   await channel.assertQueue(topology.queue, { durable: true });
-  for (const key of topology.bindings) await channel.bindQueue(topology.queue, EVENTS_EXCHANGE, key);
+  for (const key of topology.bindings) await channel.bindQueue(topology.queue, exchanges.events, key);
   for (const [index, delay] of topology.retryDelaysMs.entries()) {
     await channel.assertQueue(retryQueueName(topology.queue, index + 1), {
       durable: true,

@@ -35,13 +35,19 @@ function storage(config: OrderServiceConfig): { imports: DynamicModule[]; provid
         rabbitmqUrl: config.RABBITMQ_URL,
         migrationsDir: MIGRATIONS_DIR,
         migrateOnStart: config.MIGRATE_ON_START,
+        namespace: config.MESSAGING_NAMESPACE,
       }),
       providers: [{ provide: ORDER_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PgOrderStore(pool) }],
     };
   }
   return {
     imports: [
-      MessagingModule.forRoot({ url: config.RABBITMQ_URL, service: 'order-service', outbox: 'custom' }),
+      MessagingModule.forRoot({
+        url: config.RABBITMQ_URL,
+        service: 'order-service',
+        outbox: 'custom',
+        ...(config.MESSAGING_NAMESPACE ? { namespace: config.MESSAGING_NAMESPACE } : {}),
+      }),
       HealthModule.forRoot({
         inject: [MONGO, BROKER],
         useFactory: (client: MongoClient, broker: AmqpConnectionManager) => [

@@ -16,7 +16,7 @@ export class AppModule {
           rabbitmqUrl: config.RABBITMQ_URL,
           migrationsDir: MIGRATIONS_DIR,
           migrateOnStart: config.MIGRATE_ON_START,
-          ...(config.QUEUE_NAMESPACE ? { messaging: { queueNamespace: config.QUEUE_NAMESPACE } } : {}),
+          namespace: config.MESSAGING_NAMESPACE,
         }),
         SagaModule,
       ],

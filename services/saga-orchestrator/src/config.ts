@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { env, loadConfig, serviceEnv } from '@refarch/config';
-import { z } from 'zod';
 
 export const sagaEnv = serviceEnv.extend({
   PORT: env.port().default(3005),
@@ -18,11 +17,6 @@ export const sagaEnv = serviceEnv.extend({
   LEASE_MS: env.int().min(1_000).default(15_000),
   /** How often due sagas are looked for (new sagas and replies wake the driver at once). */
   POLL_MS: env.int().min(10).default(500),
-  /** Prefix of the consumed queue and of the shipping command queue (see services/workers). */
-  QUEUE_NAMESPACE: z
-    .string()
-    .regex(/^[a-z0-9-]{1,40}$/, 'must be 1–40 lower-case letters, digits or -')
-    .optional(),
 });
 
 export type SagaConfig = ReturnType<typeof loadSagaConfig>;

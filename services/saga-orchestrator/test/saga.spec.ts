@@ -51,7 +51,7 @@ type Behaviour = {
         PAYMENT_URL: base,
         INVENTORY_URL: base,
         ORDER_URL: base,
-        QUEUE_NAMESPACE: ns,
+        MESSAGING_NAMESPACE: ns,
         STEP_DEADLINE_MS: '4000',
         MAX_COMPENSATION_ATTEMPTS: '3',
         LEASE_MS: '1000',
@@ -99,7 +99,7 @@ type Behaviour = {
     db = await createTestDatabase(infra!.postgres, 'sagas');
     svc = await start();
     connection = connectBroker(infra!.rabbitmq, { name: 'saga-test' });
-    publisher = new MessagePublisher(connection, new Registry());
+    publisher = new MessagePublisher(connection, new Registry(), 10_000, ns);
     // The shipping worker, played by the test: record commands and reply unless told not to.
     raw = await amqp.connect(infra!.rabbitmq);
     const ch = await raw.createChannel();
@@ -132,6 +132,9 @@ type Behaviour = {
       ...[1, 2, 3].map((n) => `${ns}.saga-orchestrator.retry.${n}`),
     ])
       await ch.deleteQueue(q);
+    await ch.deleteQueue(`${ns}.refarch.unrouted`);
+    await ch.deleteExchange(`${ns}.refarch.events`);
+    await ch.deleteExchange(`${ns}.refarch.unrouted`);
     await raw.close();
     await db.drop();
     await new Promise((r) => participants.close(r));

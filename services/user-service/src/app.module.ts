@@ -17,6 +17,7 @@ export class AppModule {
           rabbitmqUrl: config.RABBITMQ_URL,
           migrationsDir: MIGRATIONS_DIR,
           migrateOnStart: config.MIGRATE_ON_START,
+          namespace: config.MESSAGING_NAMESPACE,
         }),
         UsersModule,
       ],

@@ -9,11 +9,6 @@ export const workersEnv = serviceEnv.extend({
   DATABASE_URL: env.url('postgres', 'postgresql'),
   MIGRATE_ON_START: env.bool().default(true),
   RABBITMQ_URL: env.url('amqp', 'amqps'),
-  /** Optional prefix of the consumed queues (`<ns>.shipping-worker`), to share one broker between stacks or tests. */
-  QUEUE_NAMESPACE: z
-    .string()
-    .regex(/^[a-z0-9-]{1,40}$/, 'must be 1–40 lower-case letters, digits or -')
-    .optional(),
 });
 
 export type WorkersConfig = ReturnType<typeof loadWorkersConfig>;

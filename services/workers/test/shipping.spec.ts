@@ -33,7 +33,7 @@ const queue = `${namespace}.${SHIPPING_COMMANDS_QUEUE}`;
         WORKER_ROLE: 'shipping',
         DATABASE_URL: databaseUrl,
         RABBITMQ_URL: infra!.rabbitmq,
-        QUEUE_NAMESPACE: namespace,
+        MESSAGING_NAMESPACE: namespace,
         ADMIN_TOKEN: ADMIN,
         LOG_LEVEL: 'warn',
       });
@@ -45,7 +45,7 @@ const queue = `${namespace}.${SHIPPING_COMMANDS_QUEUE}`;
     });
     db = testPool(svc.db.url);
     connection = connectBroker(infra!.rabbitmq, { name: 'shipping-test' });
-    publisher = new MessagePublisher(connection, new Registry());
+    publisher = new MessagePublisher(connection, new Registry(), 10_000, namespace);
   });
   afterAll(async () => {
     await publisher.close();
@@ -55,6 +55,9 @@ const queue = `${namespace}.${SHIPPING_COMMANDS_QUEUE}`;
     const raw = await amqp.connect(infra!.rabbitmq);
     const ch = await raw.createChannel();
     for (const q of [queue, dlqName(queue), ...[1, 2, 3].map((n) => retryQueueName(queue, n))]) await ch.deleteQueue(q);
+    await ch.deleteQueue(`${namespace}.refarch.unrouted`);
+    await ch.deleteExchange(`${namespace}.refarch.events`);
+    await ch.deleteExchange(`${namespace}.refarch.unrouted`);
     await raw.close();
   });
 

@@ -52,8 +52,8 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private get shippingQueue() {
-    return this.config.QUEUE_NAMESPACE
-      ? `${this.config.QUEUE_NAMESPACE}.${SHIPPING_COMMANDS_QUEUE}`
+    return this.config.MESSAGING_NAMESPACE
+      ? `${this.config.MESSAGING_NAMESPACE}.${SHIPPING_COMMANDS_QUEUE}`
       : SHIPPING_COMMANDS_QUEUE;
   }
 
