@@ -1,5 +1,5 @@
 export { createService, runService } from './service.js';
 export type { PlatformConfig, Service, ServiceOptions } from './service.js';
 export { PlatformModule } from './platform.module.js';
-export { ValidHeader, ZodDto, ZodValidationPipe } from './validation.js';
+export { identifierSchema, ValidHeader, ZodDto, ZodValidationPipe } from './validation.js';
 export type { ZodDtoClass } from './validation.js';

@@ -6,7 +6,15 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { validationErrorFromZod } from '@refarch/errors';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/**
+ * An identifier a client or another service sends (order ids, user ids): 1–128 letters, digits or `. _ : -` —
+ * safe in URLs, logs and SQL text, long enough for UUIDs and prefixed keys.
+ */
+export const identifierSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -');
 
 /** A DTO class that carries its zod schema, so the global pipe can validate a parameter from its type alone. */
 export interface ZodDtoClass<S extends z.ZodType = z.ZodType> {

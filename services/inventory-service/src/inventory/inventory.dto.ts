@@ -1,8 +1,8 @@
-import { ZodDto } from '@refarch/bootstrap';
+import { identifierSchema, ZodDto } from '@refarch/bootstrap';
 import { z } from 'zod';
 
 export const skuSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, 'must be an upper-case SKU like MUG-CLASSIC');
-export const orderIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -');
+export const orderIdSchema = identifierSchema;
 
 export const reserveSchema = z.strictObject({
   orderId: orderIdSchema,

@@ -1,4 +1,4 @@
-import { ZodDto } from '@refarch/bootstrap';
+import { identifierSchema, ZodDto } from '@refarch/bootstrap';
 import { z } from 'zod';
 
 export const createOrderSchema = z.strictObject({
@@ -27,7 +27,7 @@ export class RejectDto extends ZodDto(rejectSchema) {}
 
 export const orderIdSchema = z.uuid('must be a UUID');
 /** Set by the api-gateway from the verified access token (never by end clients: the service is cluster-internal). */
-export const userIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -');
+export const userIdSchema = identifierSchema;
 export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{8,128}$/, 'must be 8–128 printable ASCII characters');

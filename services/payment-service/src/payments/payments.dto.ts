@@ -1,11 +1,11 @@
-import { ZodDto } from '@refarch/bootstrap';
+import { identifierSchema, ZodDto } from '@refarch/bootstrap';
 import { z } from 'zod';
 
-export const orderIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -');
+export const orderIdSchema = identifierSchema;
 
 export const authorizeSchema = z.strictObject({
   orderId: orderIdSchema,
-  userId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -'),
+  userId: identifierSchema,
   /** Integer cents, 1 cent to 10 million. */
   amountCents: z.number().int('must be an integer number of cents').min(1).max(1_000_000_000),
 });

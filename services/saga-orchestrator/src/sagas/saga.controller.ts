@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ZodDto, ZodValidationPipe } from '@refarch/bootstrap';
+import { identifierSchema, ZodDto, ZodValidationPipe } from '@refarch/bootstrap';
 import { ConflictError, NotFoundError } from '@refarch/errors';
 import { AdminTokenGuard } from '@refarch/resilience';
 import { z } from 'zod';
@@ -23,9 +23,7 @@ const STATES = [
 class ListQuery extends ZodDto(
   z.strictObject({ state: z.enum(STATES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
 ) {}
-const OrderId = new ZodValidationPipe(
-  z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -'),
-);
+const OrderId = new ZodValidationPipe(identifierSchema);
 
 const view = (s: Saga) => ({
   sagaId: s.id,

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE } from '@refarch/contracts';
-import { LOGGER, METRICS_REGISTRY, runWithCorrelationId, type Logger } from '@refarch/observability';
+import { LOGGER, runWithCorrelationId, type Logger } from '@refarch/observability';
 import { BreakerOpenError, backoffDelay, DEFAULT_BREAKER_OPTIONS } from '@refarch/resilience';
-import type { Registry } from 'prom-client';
 import { SAGA_CONFIG, type SagaConfig } from '../config.js';
 import { BusinessFailure, Participants } from './participants.js';
 import { SagaMetrics } from './saga.metrics.js';
@@ -31,7 +30,6 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly metrics: SagaMetrics,
     @Inject(SAGA_CONFIG) private readonly config: SagaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(METRICS_REGISTRY) _registry: Registry,
   ) {}
 
   onApplicationBootstrap() {
@@ -106,14 +104,20 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** One action and its persisted outcome; returns the saga as it now is (undefined when it moved on elsewhere). */
   private async step(saga: Saga): Promise<Saga | undefined> {
+    let change: Change;
     try {
-      const change = await this.action(saga);
-      const next = await this.sagas.transition(saga.id, saga.state, change, this.owner);
-      if (next) this.metrics.transition(saga, next);
-      return next;
+      change = await this.action(saga);
     } catch (error) {
       return this.failed(saga, error);
     }
+    return this.move(saga, change);
+  }
+
+  /** Persists `change` (if the saga is still where it was read and still ours) and counts a saga that ended. */
+  private async move(saga: Saga, change: Change): Promise<Saga | undefined> {
+    const next = await this.sagas.transition(saga.id, saga.state, change, this.owner);
+    if (next) this.metrics.ended(next);
+    return next;
   }
 
   /** The next action of the state machine (docs/saga.md). */
@@ -211,21 +215,11 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
   private async failed(saga: Saga, error: unknown): Promise<Saga | undefined> {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof BusinessFailure && BEFORE_PIVOT.includes(saga.state)) {
-      return this.sagas.transition(saga.id, saga.state, this.compensate(error.reason), this.owner).then((next) => {
-        if (next) this.metrics.transition(saga, next);
-        return next;
-      });
+      return this.move(saga, this.compensate(error.reason));
     }
     const pastDeadline = saga.stepDeadlineAt !== null && Date.now() >= saga.stepDeadlineAt.getTime();
     if (BEFORE_PIVOT.includes(saga.state) && pastDeadline) {
-      const next = await this.sagas.transition(
-        saga.id,
-        saga.state,
-        this.compensate(`${saga.state} step did not succeed before its deadline: ${message}`),
-        this.owner,
-      );
-      if (next) this.metrics.transition(saga, next);
-      return next;
+      return this.move(saga, this.compensate(`${saga.state} step did not succeed before its deadline: ${message}`));
     }
     if (saga.state === 'COMPENSATING') {
       this.metrics.compensationFailure();
@@ -234,14 +228,7 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
           { orderId: saga.orderId, err: error },
           'compensation keeps failing: parked as COMPENSATION_FAILED',
         );
-        const next = await this.sagas.transition(
-          saga.id,
-          'COMPENSATING',
-          { to: 'COMPENSATION_FAILED', detail: `compensation failed: ${message}` },
-          this.owner,
-        );
-        if (next) this.metrics.transition(saga, next);
-        return next;
+        return this.move(saga, { to: 'COMPENSATION_FAILED', detail: `compensation failed: ${message}` });
       }
     }
     // Parking: while a breaker is open, come back when it lets a probe through; no attempt is counted.

@@ -53,12 +53,13 @@ export class SagaMetrics {
     this.compensationFailures.inc();
   }
 
-  transition(_from: Saga, to: Saga) {
+  /** Counts and times a saga that reached an end state; other transitions are not counted. */
+  ended(saga: Saga) {
     const outcome = { APPROVED: 'approved', REJECTED: 'rejected', COMPENSATION_FAILED: 'compensation_failed' }[
-      to.state as string
+      saga.state as string
     ];
     if (!outcome) return;
     this.finished.inc({ outcome });
-    this.duration.observe({ outcome }, (Date.now() - to.createdAt.getTime()) / 1000);
+    this.duration.observe({ outcome }, (Date.now() - saga.createdAt.getTime()) / 1000);
   }
 }
