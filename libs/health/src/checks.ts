@@ -7,6 +7,11 @@ export interface ReadinessCheck {
   ping: () => Promise<unknown>;
   /** Default 1000 ms: a probe must answer well inside Kubernetes' probe timeout. */
   timeoutMs?: number;
+  /**
+   * The service still serves (slower, or with less) without this dependency: when it fails, readiness stays 200 and
+   * reports it as `degraded` instead of taking the pod out of the load balancer (e.g. the gateway's Redis cache).
+   */
+  optional?: boolean;
 }
 
 /** PostgreSQL: `SELECT 1` through the service's own pool (so a full pool also shows as not ready). */

@@ -42,7 +42,10 @@ class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency answers within its timeout; 503 with the failing ones otherwise. */
+  /**
+   * Readiness: every dependency answers within its timeout; 503 with the failing ones otherwise. An optional
+   * dependency that fails is reported `degraded: true` without failing readiness.
+   */
   @Get('ready')
   @HealthCheck()
   async ready(@Res({ passthrough: true }) reply: { code(status: number): unknown }) {
@@ -54,7 +57,8 @@ class HealthController {
       ...this.checks.map((check) => async () => {
         const session = this.indicator.check(check.name);
         const failure = await runCheck(check);
-        return failure === undefined ? session.up() : session.down({ message: failure });
+        if (failure === undefined) return session.up();
+        return check.optional ? session.up({ degraded: true, message: failure }) : session.down({ message: failure });
       }),
     ];
     try {

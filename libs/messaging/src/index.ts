@@ -34,3 +34,5 @@ export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage, OUTBOX_STORE 
 export type { MessagingOptions } from './messaging.module.js';
 export { postgresServiceInfrastructure } from './service-infrastructure.js';
 export type { PostgresServiceOptions } from './service-infrastructure.js';
+export { LiveFeed } from './live-feed.js';
+export type { LiveFeedOptions } from './live-feed.js';
