@@ -99,6 +99,17 @@ const SERVICES = [
       ORDER_URL: 'http://127.0.0.1:3002',
     }),
   },
+  {
+    name: 'api-gateway',
+    port: 8080,
+    needs: ['redis', 'rabbitmq'],
+    // The service URLs default to the ports above (127.0.0.1:3001…3006).
+    env: () => ({
+      REDIS_URL: INFRA.redis.url,
+      REDIS_KEY_PREFIX: `${options.namespace ?? 'refarch'}:`,
+      RABBITMQ_URL: INFRA.rabbitmq.url,
+    }),
+  },
 ];
 
 const USAGE = `usage: npm run stack [-- options]
@@ -339,6 +350,7 @@ for (const service of selected) {
       break;
     }
     if (Date.now() - started > 60_000) {
+      const logFile = path.join(logDir, `${service.name}.log`);
       console.error(
         `\n${service.name} not ready after 60 s. Last lines of ${path.relative(root, logFile)}:\n${tail(logFile)}`,
       );

@@ -42,6 +42,8 @@ export interface ServiceOptions {
   config: PlatformConfig;
   /** Log destination; stdout by default. Tests pass a stream to read lines back. */
   logDestination?: DestinationStream;
+  /** Registers Fastify plugins a service needs of its own (the gateway's helmet and CORS) before it listens. */
+  configure?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 export interface Service {
@@ -107,6 +109,7 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   instrumentHttp(fastify, logger, metrics);
   // After instrumentation, so injected faults are logged and measured like real ones.
   fastify.addHook('onRequest', app.get(FaultInjector).hook);
+  await options.configure?.(app);
 
   let closing: Promise<void> | undefined;
   // A keep-alive connection whose request was in flight at close() would keep the server open after its response:
@@ -148,6 +151,7 @@ export async function runService<C extends PlatformConfig>(
   serviceName: string | ((config: C) => string),
   loadConfig: () => C,
   rootModule: (config: C) => Type | DynamicModule,
+  configure?: (app: NestFastifyApplication, config: C) => Promise<void>,
 ): Promise<Service> {
   let service: Service;
   let config: C;
@@ -161,7 +165,11 @@ export async function runService<C extends PlatformConfig>(
   // A name can depend on the configuration (one image, several roles: `shipping-worker`).
   const name = typeof serviceName === 'string' ? serviceName : serviceName(config);
   try {
-    service = await createService(rootModule(config), { name, config });
+    service = await createService(rootModule(config), {
+      name,
+      config,
+      ...(configure ? { configure: (app: NestFastifyApplication) => configure(app, config) } : {}),
+    });
     const url = await service.listen();
     service.logger.info({ url }, `${name} listening`);
   } catch (error) {

@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppError } from '@refarch/errors';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
+import { Upstreams } from '../upstreams.js';
+
+/** Only the user-service's algorithm is accepted: never `none`, never an HMAC "signed" with the public key. */
+export const JWT_ALGORITHMS = ['ES256'];
+
+export type Role = 'user' | 'admin';
+
+export interface Caller {
+  userId: string;
+  role: Role;
+}
+
+export class InvalidTokenError extends AppError {
+  constructor() {
+    super('AUTH.INVALID_TOKEN', 401, 'Unauthorized', {
+      detail: 'The access token is missing, invalid or expired',
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+  }
+}
+
+export class KeysUnavailableError extends AppError {
+  constructor() {
+    super('AUTH.KEYS_UNAVAILABLE', 503, 'Service Unavailable', {
+      detail: 'Access tokens cannot be verified right now; try again shortly',
+      headers: { 'retry-after': '5' },
+    });
+  }
+}
+
+/** Unknown `kid`: fetch the key set again at most this often (a rotation is picked up; junk kids cannot flood). */
+const REFRESH_COOLDOWN_MS = 30_000;
+/** Keys are re-read this often anyway, so a retired key stops being accepted. */
+const MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * Verifies the user-service's access tokens against its JWKS, fetched through the resilient client (not jose's
+ * own fetch: the same breaker, timeout and metrics as every other call) and kept in memory.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  private keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  private kids = new Set<string>();
+  private fetchedAt = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly upstreams: Upstreams,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async verify(token: string): Promise<Caller> {
+    const kid = kidOf(token);
+    const stale = Date.now() - this.fetchedAt > MAX_AGE_MS;
+    const unknownKid = kid !== undefined && !this.kids.has(kid) && Date.now() - this.fetchedAt > REFRESH_COOLDOWN_MS;
+    if (!this.keys || stale || unknownKid) await this.refresh(!this.keys);
+    try {
+      const { payload } = await jwtVerify(token, this.keys!, {
+        algorithms: JWT_ALGORITHMS,
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+        clockTolerance: this.config.JWT_CLOCK_SKEW_SECONDS,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const role = payload['role'];
+      if (typeof payload.sub !== 'string' || !payload.sub || (role !== 'user' && role !== 'admin')) {
+        throw new Error('unexpected claims');
+      }
+      return { userId: payload.sub, role };
+    } catch {
+      throw new InvalidTokenError();
+    }
+  }
+
+  /** A failed refresh keeps the keys we have; with none at all, verification is impossible (503, not 401). */
+  private async refresh(required: boolean): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const { body } = await this.upstreams
+          .client('user-service')
+          .get<JSONWebKeySet>('/.well-known/jwks.json', { deadlineMs: 2_000 });
+        this.keys = createLocalJWKSet(body);
+        this.kids = new Set(body.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+      } finally {
+        // Cool down after failures too: a down user-service is not asked once per request.
+        this.fetchedAt = Date.now();
+        this.refreshing = undefined;
+      }
+    })();
+    try {
+      await this.refreshing;
+    } catch {
+      if (required || !this.keys) throw new KeysUnavailableError();
+    }
+  }
+}
+
+function kidOf(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as unknown;
+    const kid = (header as { kid?: unknown } | null)?.kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}

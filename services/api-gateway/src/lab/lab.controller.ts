@@ -1,0 +1,87 @@
+import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
+import { NotFoundError, validationErrorFromZod } from '@refarch/errors';
+import { BreakerRegistry, faultSettingsSchema } from '@refarch/resilience';
+import { AdminOnly } from '../auth/auth.guard.js';
+import { GATEWAY_CONFIG, type GatewayConfig, type UpstreamName } from '../config.js';
+import { passThroughClientErrors, Upstreams } from '../upstreams.js';
+
+export class UnknownServiceError extends NotFoundError {
+  constructor(service: string) {
+    super('LAB.UNKNOWN_SERVICE', `No service named ${service.slice(0, 64)} behind this gateway`);
+  }
+}
+
+/**
+ * The resilience lab (admin only): every service's breakers, and fault injection per service. The gateway is the
+ * one place that can reach every service's `/admin` API; the frontend's lab page uses only these routes.
+ */
+@Controller('api/lab')
+@AdminOnly()
+export class LabController {
+  constructor(
+    private readonly upstreams: Upstreams,
+    private readonly breakers: BreakerRegistry,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** `{services: {<name>: [breakers] | null}, degraded: [names that did not answer]}` incl. the gateway's own. */
+  @Get('breakers')
+  async allBreakers() {
+    const { results, degraded } = await this.fromEveryService<{ breakers: unknown[] }>('/admin/breakers');
+    const services: Record<string, unknown[] | null> = { 'api-gateway': this.breakers.list() };
+    for (const [name, value] of Object.entries(results)) services[name] = value?.breakers ?? null;
+    return { services, degraded };
+  }
+
+  /** Every service's current fault settings (`null` for one that did not answer). */
+  @Get('faults')
+  async allFaults() {
+    const { results, degraded } = await this.fromEveryService<unknown>('/admin/faults');
+    return { services: results, degraded };
+  }
+
+  /** `{mode, errorRate, latencyMs}` → that service's `PUT /admin/faults`; answers the settings now in force. */
+  @Put('faults/:service')
+  async setFaults(@Param('service') service: string, @Body() body: unknown) {
+    const name = this.known(service);
+    const parsed = faultSettingsSchema.safeParse(body);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    try {
+      const { body: settings } = await this.upstreams.admin(name).request<unknown>({
+        method: 'PUT',
+        path: '/admin/faults',
+        body: parsed.data,
+        headers: this.upstreams.adminHeaders(),
+        deadlineMs: this.config.COMPOSITION_TIMEOUT_MS * 2,
+      });
+      return { service: name, faults: settings };
+    } catch (error) {
+      passThroughClientErrors(error);
+    }
+  }
+
+  private known(service: string): UpstreamName {
+    const name = this.upstreams.names.find((n) => n === service);
+    if (!name) throw new UnknownServiceError(service);
+    return name;
+  }
+
+  private async fromEveryService<T>(path: string) {
+    const degraded: string[] = [];
+    const entries = await Promise.all(
+      this.upstreams.names.map(async (name) => {
+        try {
+          const { body } = await this.upstreams.admin(name).get<T>(path, {
+            headers: this.upstreams.adminHeaders(),
+            deadlineMs: this.config.COMPOSITION_TIMEOUT_MS,
+          });
+          return [name, body] as const;
+        } catch {
+          degraded.push(name);
+          return [name, null] as const;
+        }
+      }),
+    );
+    return { results: Object.fromEntries(entries) as Record<UpstreamName, T | null>, degraded: degraded.sort() };
+  }
+}

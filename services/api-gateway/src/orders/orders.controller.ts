@@ -1,0 +1,132 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { identifierSchema, ValidHeader, ZodValidationPipe } from '@refarch/bootstrap';
+import { z } from 'zod';
+import { CurrentCaller, type GatewayRequest } from '../auth/auth.guard.js';
+import type { Caller } from '../auth/jwks.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
+import { OrderEvents, type OrderUpdate } from './order-events.js';
+import { OrdersService, publicView } from './orders.service.js';
+
+const OrderId = new ZodValidationPipe(identifierSchema);
+const idempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, 'must be 8–128 printable ASCII characters');
+const listQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a number')
+    .optional(),
+});
+
+interface RawReply {
+  hijack(): void;
+  getHeaders(): Record<string, string | number | string[] | undefined>;
+  raw: import('node:http').ServerResponse;
+}
+
+const TERMINAL = new Set(['APPROVED', 'REJECTED']);
+
+@Controller('api/orders')
+export class OrdersController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly events: OrderEvents,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** 202 `{orderId, status}`; the `Idempotency-Key` is passed on, so a replay gets the same order. */
+  @Post()
+  @HttpCode(202)
+  create(
+    @CurrentCaller() caller: Caller,
+    @ValidHeader('idempotency-key', idempotencyKey.optional()) key: string | undefined,
+    @Body() body: unknown,
+  ) {
+    return this.orders.create(caller.userId, body ?? null, key);
+  }
+
+  @Get()
+  list(@CurrentCaller() caller: Caller, @Query(new ZodValidationPipe(listQuery)) query: z.infer<typeof listQuery>) {
+    return this.orders.list(caller.userId, query.limit ? { limit: query.limit } : {});
+  }
+
+  @Get(':id')
+  async get(@CurrentCaller() caller: Caller, @Param('id', OrderId) id: string) {
+    return publicView(await this.orders.get(caller.userId, id));
+  }
+
+  @Get(':id/full')
+  full(@CurrentCaller() caller: Caller, @Param('id', OrderId) id: string) {
+    return this.orders.full(caller.userId, id);
+  }
+
+  /**
+   * Server-sent events of one order: `status` (the current one first, then each change) and `step` (payment, stock,
+   * shipping events, compensations flagged); a `: heartbeat` comment every SSE_HEARTBEAT_MS; the stream ends after
+   * APPROVED or REJECTED. Ownership is checked before the stream opens (someone else's order: 404 problem+json).
+   */
+  @Get(':id/events')
+  async stream(
+    @CurrentCaller() caller: Caller,
+    @Param('id', OrderId) id: string,
+    @Req() request: GatewayRequest & { raw: import('node:http').IncomingMessage },
+    @Res() reply: RawReply,
+  ) {
+    // Subscribe before reading the snapshot: an update in between is then seen (duplicates are dropped below).
+    const pending: OrderUpdate[] = [];
+    let write: (update: OrderUpdate) => void = (update) => pending.push(update);
+    const unsubscribe = this.events.subscribe(id, (update) => write(update));
+    let order;
+    try {
+      order = await this.orders.get(caller.userId, id);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...reply.getHeaders(),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let lastStatus = order.status;
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      untrack();
+      if (!res.writableEnded) res.end();
+    };
+    const send = (event: string, data: unknown, eventId?: string) => {
+      res.write(`${eventId ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.config.SSE_HEARTBEAT_MS);
+    request.raw.on('close', close);
+    const untrack = this.events.track(close);
+
+    send('status', {
+      orderId: id,
+      status: order.status,
+      ...(order.reason ? { reason: order.reason } : {}),
+      at: order.updatedAt,
+    });
+    write = (update) => {
+      if (update.kind === 'status') {
+        if (update.status === lastStatus) return;
+        lastStatus = update.status;
+        send(
+          'status',
+          { orderId: id, status: update.status, ...(update.reason ? { reason: update.reason } : {}), at: update.at },
+          update.id,
+        );
+        if (TERMINAL.has(update.status)) close();
+        return;
+      }
+      const { kind: _kind, id: eventId, ...step } = update;
+      send('step', step, eventId);
+    };
+    for (const update of pending.splice(0)) write(update);
+    if (TERMINAL.has(lastStatus)) close();
+  }
+}
