@@ -200,6 +200,41 @@ function jwtKey() {
   return readFileSync(file, 'utf8');
 }
 
+/** Local demo accounts (the admin's email is in the user-service's ADMIN_EMAILS); passwords kept per state dir. */
+function demoAccounts() {
+  const file = path.join(options.stateDir, 'demo-accounts.json');
+  if (!existsSync(file)) {
+    const accounts = {
+      admin: { email: 'admin@refarch.local', password: randomBytes(9).toString('base64url'), name: 'Demo Admin' },
+      shopper: { email: 'shopper@refarch.local', password: randomBytes(9).toString('base64url'), name: 'Demo Shopper' },
+    };
+    writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** Registers the demo accounts (an existing one is kept) and checks that their passwords work. */
+async function seedDemoAccounts(userServiceUrl, accounts) {
+  const problems = [];
+  for (const account of Object.values(accounts)) {
+    const post = (p, body) =>
+      fetch(`${userServiceUrl}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const registered = await post('/auth/register', account);
+    if (registered.status !== 201 && registered.status !== 409)
+      problems.push(`${account.email}: register ${registered.status}`);
+    const login = await post('/auth/login', { email: account.email, password: account.password });
+    if (login.status !== 200)
+      problems.push(
+        `${account.email} exists with another password (delete ${path.join(options.stateDir, 'demo-accounts.json')} and its database to reset)`,
+      );
+  }
+  return problems;
+}
+
 async function ensureDatabases(names) {
   const client = new pg.Client({ connectionString: INFRA.postgres.url, connectionTimeoutMillis: 2000 });
   await client.connect();
@@ -362,7 +397,14 @@ for (const service of selected) {
   }
 }
 
-// 4. Table
+// 4. Demo accounts
+const accounts = demoAccounts();
+const seeded = selected.some((s) => s.name === 'user-service')
+  ? await seedDemoAccounts('http://127.0.0.1:3001', accounts)
+  : ['user-service not started'];
+for (const problem of seeded) console.error(`  demo accounts: ${problem}`);
+
+// 5. Table
 const rows = selected.map((s) => [
   s.name,
   `http://localhost:${s.port}`,
@@ -382,4 +424,9 @@ for (const row of rows) console.log(line(row));
 console.log(
   `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (.stack/admin-token)`,
 );
-console.log('Account with the admin role: register admin@refarch.local. Press Ctrl-C to stop everything.');
+if (!seeded.length) {
+  console.log('Demo accounts (local only; .stack/demo-accounts.json):');
+  for (const [role, a] of Object.entries(accounts))
+    console.log(`  ${role.padEnd(8)} ${a.email}  password ${a.password}`);
+}
+console.log('Press Ctrl-C to stop everything.');

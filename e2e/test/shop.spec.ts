@@ -6,22 +6,26 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { assertTestDatabase, httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
  * Black-box: starts the whole stack with `tools/stack.mjs` (its own databases `refarch_test_e2e_<id>_*`, its own
- * messaging namespace, restarts like Kubernetes), drives it over HTTP and checks the invariants of ARCHITECTURE §3 after
- * every scenario. One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
+ * messaging namespace, restarts like Kubernetes) and drives it through the api-gateway's public API only
+ * (ARCHITECTURE §5: sign-in, orders, SSE, the lab). The invariants of ARCHITECTURE §3 are about state behind the
+ * gateway (reservations, shipments), so `invariants()` alone reads the services' own APIs after every scenario.
+ * One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
  *
  * `E2E_STACK_STATE_DIR=.stack` targets a stack already running (`npm run stack -- --restart`) instead: its admin token
  * and process ids are read from that folder, its databases are `E2E_DB_PREFIX` (default refarch_) and kept.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const infra = await requireInfra('e2e (the whole stack)', 'postgres', 'rabbitmq');
+const infra = await requireInfra('e2e (the whole stack)', 'postgres', 'redis', 'rabbitmq');
 const id = randomBytes(3).toString('hex');
 const running = process.env['E2E_STACK_STATE_DIR'];
 const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
 const stateDir = running ? path.resolve(root, running) : path.join(root, '.tmp', `e2e-${id}`);
+const GATEWAY = 'http://127.0.0.1:8080';
 const URL = {
   user: 'http://127.0.0.1:3001',
   order: 'http://127.0.0.1:3002',
@@ -34,12 +38,36 @@ const URL = {
 (infra ? describe : describe.skip)('the shop end to end (every service, real PostgreSQL and RabbitMQ)', () => {
   let stack: ChildProcess;
   let output = '';
+  /** Bearer of the services' own admin API (invariant checks only). */
   let admin: Record<string, string>;
+  /** Bearer tokens of the demo admin, the demo shopper and a second, unrelated shopper. */
+  let labAdmin: Record<string, string>;
+  let shopper: Record<string, string>;
+  let stranger: Record<string, string>;
+
+  async function signIn(email: string, password: string): Promise<Record<string, string>> {
+    const res = await httpJson(GATEWAY, 'POST', '/api/auth/login', { email, password });
+    expect(res.status).toBe(200);
+    return { authorization: `Bearer ${res.body.accessToken as string}` };
+  }
+
+  async function signInDemoAccounts() {
+    const accounts = JSON.parse(readFileSync(path.join(stateDir, 'demo-accounts.json'), 'utf8')) as Record<
+      'admin' | 'shopper',
+      { email: string; password: string }
+    >;
+    labAdmin = await signIn(accounts.admin.email, accounts.admin.password);
+    shopper = await signIn(accounts.shopper.email, accounts.shopper.password);
+    const email = `stranger-${id}@example.com`;
+    await httpJson(GATEWAY, 'POST', '/api/auth/register', { email, password: 'stranger password', name: 'Stranger' });
+    stranger = await signIn(email, 'stranger password');
+  }
 
   beforeAll(async () => {
     if (running) {
       output = '(a running stack)';
       admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
+      await signInDemoAccounts();
       return;
     }
     stack = spawn(
@@ -55,8 +83,13 @@ const URL = {
         '--namespace',
         `e2e-${id}`,
       ],
-      // Short leases so crash recovery is observable within a test run.
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100' } },
+      // Short leases so crash recovery is observable within a test run; the gateway's per-user limit raised, since
+      // one test user places bursts of 50 orders and polls them (the limit itself is tested in the gateway's suite).
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100', RATE_LIMIT_POINTS: '100000' },
+      },
     );
     stack.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     stack.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -73,6 +106,7 @@ const URL = {
       });
     });
     admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
+    await signInDemoAccounts();
   }, 120_000);
 
   afterAll(async () => {
@@ -95,6 +129,10 @@ const URL = {
     await channel.deleteExchange(`e2e-${id}.refarch.events`);
     await channel.deleteExchange(`e2e-${id}.refarch.unrouted`);
     await connection.close();
+    const redis = new Redis(infra!.redis);
+    const keys = await redis.keys(`e2e-${id}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
     const client = new pg.Client({ connectionString: infra!.postgres });
     await client.connect();
     const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
@@ -111,13 +149,17 @@ const URL = {
   const get = (base: string, p: string, headers: Record<string, string> = {}) =>
     httpJson(base, 'GET', p, undefined, headers);
 
-  async function placeOrder(user: string, items: { sku: string; quantity: number }[], key?: string): Promise<string> {
+  async function placeOrder(
+    items: { sku: string; quantity: number }[],
+    key?: string,
+    user: Record<string, string> = shopper,
+  ): Promise<string> {
     const res = await httpJson(
-      URL.order,
+      GATEWAY,
       'POST',
-      '/orders',
+      '/api/orders',
       { items },
-      { 'x-user-id': user, ...(key ? { 'idempotency-key': key } : {}) },
+      { ...user, ...(key ? { 'idempotency-key': key } : {}) },
     );
     expect(res.status).toBe(202);
     return res.body.orderId as string;
@@ -129,7 +171,7 @@ const URL = {
     for (;;) {
       for (const o of orderIds) {
         if (final[o]) continue;
-        const res = await get(URL.order, `/orders/${o}`);
+        const res = await get(GATEWAY, `/api/orders/${o}`, shopper);
         if (res.body.status === 'APPROVED' || res.body.status === 'REJECTED') final[o] = res.body;
       }
       if (Object.keys(final).length === orderIds.length) return final;
@@ -168,75 +210,130 @@ const URL = {
     return orders;
   }
 
-  it('registers, logs in and reads the profile (user-service)', async () => {
+  it('registers, logs in and reads the profile through the gateway; a wrong password is 401', async () => {
     const email = `e2e-${id}@example.com`;
-    const registered = await httpJson(URL.user, 'POST', '/auth/register', {
+    const registered = await httpJson(GATEWAY, 'POST', '/api/auth/register', {
       email,
       password: 'e2e password',
       name: 'E2E',
     });
     expect(registered.status).toBe(201);
-    const login = await httpJson(URL.user, 'POST', '/auth/login', { email, password: 'e2e password' });
-    const me = await get(URL.user, '/users/me', { authorization: `Bearer ${login.body.accessToken}` });
+    expect(
+      (await httpJson(GATEWAY, 'POST', '/api/auth/register', { email, password: 'x'.repeat(9), name: 'A' })).status,
+    ).toBe(409);
+    expect((await httpJson(GATEWAY, 'POST', '/api/auth/login', { email, password: 'wrong password' })).body.code).toBe(
+      'AUTH.INVALID_CREDENTIALS',
+    );
+    const me = await get(GATEWAY, '/api/users/me', await signIn(email, 'e2e password'));
     expect(me.body).toMatchObject({ id: registered.body.id, email, role: 'user' });
+    const products = await get(GATEWAY, '/api/products');
+    expect(products.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ sku: 'MUG-CLASSIC', stock: expect.any(Number) })]),
+    );
   });
 
   it('happy path: APPROVED, payment captured, stock committed, shipment created', async () => {
-    const before = (await get(URL.inventory, '/products/MUG-CLASSIC')).body.stock as number;
-    const o = await placeOrder('ann', [{ sku: 'MUG-CLASSIC', quantity: 2 }], `happy-${id}`);
+    const stockOf = async () =>
+      ((await get(GATEWAY, '/api/products')).body as { sku: string; stock: number }[]).find(
+        (p) => p.sku === 'MUG-CLASSIC',
+      )!.stock;
+    const before = await stockOf();
+    const o = await placeOrder([{ sku: 'MUG-CLASSIC', quantity: 2 }], `happy-${id}`);
+    // The live stream: current status first, saga steps as they happen, closed after APPROVED.
+    const stream = await fetch(`${GATEWAY}/api/orders/${o}/events`, { headers: shopper });
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = await stream.text();
+    expect(events).toMatch(/event: status\ndata: \{[^\n]*"status":"APPROVED"/);
     const orders = await invariants([o]);
     expect(orders[o].status).toBe('APPROVED');
-    expect((await get(URL.inventory, '/products/MUG-CLASSIC')).body.stock).toBe(before - 2);
+    // A replay of the same key and body is the same order.
+    const replay = await httpJson(
+      GATEWAY,
+      'POST',
+      '/api/orders',
+      { items: [{ sku: 'MUG-CLASSIC', quantity: 2 }] },
+      { ...shopper, 'idempotency-key': `happy-${id}` },
+    );
+    expect(replay.body.orderId).toBe(o);
+    // The product list is cached, and the stock events invalidate it.
+    let after = await stockOf();
+    for (let i = 0; i < 20 && after !== before - 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await stockOf();
+    }
+    expect(after).toBe(before - 2);
+    const full = await get(GATEWAY, `/api/orders/${o}/full`, shopper);
+    expect(full.body).toMatchObject({
+      order: { orderId: o, status: 'APPROVED' },
+      payment: { status: 'CAPTURED' },
+      saga: { state: 'APPROVED' },
+      degraded: [],
+    });
+    expect(full.body.saga.steps.map((s: { to: string }) => s.to)).toContain('SHIPPED');
+  }, 90_000);
+
+  it("someone else's order is a 404 on every /api/orders/:id route, and absent from their list", async () => {
+    const o = await placeOrder([{ sku: 'CAP-NAVY', quantity: 1 }]);
+    for (const p of [`/api/orders/${o}`, `/api/orders/${o}/full`, `/api/orders/${o}/events`]) {
+      const res = await get(GATEWAY, p, stranger);
+      expect({ p, status: res.status, code: res.body.code }).toEqual({ p, status: 404, code: 'ORDERS.NOT_FOUND' });
+      expect(JSON.stringify(res.body)).not.toMatch(/CAP-NAVY|PENDING|APPROVED|totalCents/);
+    }
+    expect(
+      ((await get(GATEWAY, '/api/orders', stranger)).body as { orderId: string }[]).some((x) => x.orderId === o),
+    ).toBe(false);
+    await invariants([o]);
   }, 90_000);
 
   it('declined payment: REJECTED with the reason, no stock held', async () => {
-    const o = await placeOrder('rich', [{ sku: 'KEYCAP-SET', quantity: 12 }]); // 12 × 44.99 > the 500.00 limit
+    const o = await placeOrder([{ sku: 'KEYCAP-SET', quantity: 12 }]); // 12 × 44.99 > the 500.00 limit
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/payment declined/) });
     expect((await get(URL.inventory, `/reservations/${o}`)).status).toBe(404);
   }, 90_000);
 
   it('out of stock: the authorization is voided, REJECTED', async () => {
-    const o = await placeOrder('lampfan', [{ sku: 'LAMP-DESK', quantity: 5 }]); // only 3 in stock
+    const o = await placeOrder([{ sku: 'LAMP-DESK', quantity: 5 }]); // only 3 in stock
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/out of stock: LAMP-DESK/) });
     expect((await get(URL.payment, `/payments/${o}`)).body.status).toBe('VOIDED');
   }, 90_000);
 
   it('payment-service failing 100 %: breakers open, sagas park, nothing is rejected; faults off → all complete', async () => {
-    expect((await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'error', errorRate: 1 }, admin)).status).toBe(
-      200,
-    );
+    const faults = (body: unknown) => httpJson(GATEWAY, 'PUT', '/api/lab/faults/payment-service', body, labAdmin);
+    expect((await faults({ mode: 'error', errorRate: 1 })).status).toBe(200);
     try {
       const orders = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => placeOrder(`park-${i}`, [{ sku: 'SOCKS-PAIR', quantity: 1 }])),
+        Array.from({ length: 6 }, () => placeOrder([{ sku: 'SOCKS-PAIR', quantity: 1 }])),
       );
       const end = Date.now() + 8_000;
       let breakerOpen = false;
       while (Date.now() < end) {
-        const breakers = (await get(URL.saga, '/admin/breakers', admin)).body.breakers as {
-          name: string;
-          state: string;
-        }[];
+        const lab = (await get(GATEWAY, '/api/lab/breakers', labAdmin)).body;
+        const breakers = lab.services['saga-orchestrator'] as { name: string; state: string }[];
         breakerOpen ||= breakers.some((b) => b.name === 'saga-orchestrator->payment-service' && b.state !== 'closed');
-        for (const o of orders) expect((await get(URL.order, `/orders/${o}`)).body.status).toBe('PENDING');
+        for (const o of orders) expect((await get(GATEWAY, `/api/orders/${o}`, shopper)).body.status).toBe('PENDING');
         await new Promise((r) => setTimeout(r, 500));
       }
       expect(breakerOpen).toBe(true);
       const sagas = await Promise.all(orders.map((o) => get(URL.saga, `/admin/sagas/${o}`, admin)));
       expect(sagas.every((s) => s.body.state === 'STARTED' && /parked|retrying/.test(s.body.waiting ?? ''))).toBe(true);
-      await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'off' }, admin);
+      // Composition while payment-service fails: still a 200, the payment part named as degraded.
+      const full = await get(GATEWAY, `/api/orders/${orders[0]}/full`, shopper);
+      expect(full.status).toBe(200);
+      expect(full.body.degraded).toContain('payment');
+      await faults({ mode: 'off' });
       const settled = await invariants(orders);
       expect(Object.values(settled).every((o: any) => o.status === 'APPROVED')).toBe(true);
     } finally {
-      await httpJson(URL.payment, 'PUT', '/admin/faults', { mode: 'off' }, admin);
+      await faults({ mode: 'off' });
     }
   }, 120_000);
 
   for (const victim of ['saga-orchestrator', 'shipping-worker']) {
     it(`${victim} SIGKILLed in the middle of a burst of 50 orders, then restarted: all terminal, invariants hold`, async () => {
       const burst = Array.from({ length: 50 }, (_, i) =>
-        placeOrder(`burst-${victim}-${i}`, [{ sku: 'STICKER-PACK', quantity: 1 }]),
+        placeOrder([{ sku: 'STICKER-PACK', quantity: 1 }], `burst-${victim}-${id}-${i}`),
       );
       await new Promise((r) => setTimeout(r, 300));
       process.kill(pids()[victim]!, 'SIGKILL');
@@ -248,7 +345,7 @@ const URL = {
   }
 
   it('the same order-created event delivered twice: one saga, one charge', async () => {
-    const o = await placeOrder('twice', [{ sku: 'CAP-NAVY', quantity: 1 }]);
+    const o = await placeOrder([{ sku: 'CAP-NAVY', quantity: 1 }]);
     await settle([o]);
     const ordersDb = new globalThis.URL(infra!.postgres);
     ordersDb.pathname = `/${dbPrefix}orders`;

@@ -14,6 +14,8 @@ import { webSecurity } from '../src/web-security.js';
 
 export { httpJson as call } from '@refarch/testing';
 
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ISSUER = 'refarch-user-service';
 export const AUDIENCE = 'refarch';
@@ -128,7 +130,7 @@ export const problem = (status: number, code: string, detail: string) => ({
 /** Signs tokens like the user-service does; `jwks` is what it publishes. */
 export class TokenIssuer {
   private constructor(
-    readonly privateKey: CryptoKey,
+    readonly privateKey: SigningKey,
     readonly jwks: { keys: JWK[] },
   ) {}
 
@@ -140,7 +142,7 @@ export class TokenIssuer {
   sign(
     userId: string,
     role: 'user' | 'admin' = 'user',
-    options: { expiresIn?: string | number; issuer?: string; audience?: string; key?: CryptoKey; kid?: string } = {},
+    options: { expiresIn?: string | number; issuer?: string; audience?: string; key?: SigningKey; kid?: string } = {},
   ): Promise<string> {
     return new SignJWT({ role })
       .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? this.jwks.keys[0]!.kid!, typ: 'JWT' })
