@@ -17,6 +17,8 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'order-service')).toBeDefined();
     expect(find('StatefulSet', 'mongodb')).toBeDefined();
     expect(find('Deployment', 'saga-orchestrator')).toBeDefined();
+    expect(find('Deployment', 'api-gateway').spec.template.spec.containers[0].envFrom).toBeDefined();
+    expect(find('Deployment', 'redis')).toBeDefined();
     expect(find('Deployment', 'shipping-worker').spec.template.spec.containers[0].image).toMatch(
       /refarch\/workers:0\.1\.0$/,
     );
@@ -40,7 +42,15 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
       expect(find('StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe(
         'microk8s-hostpath',
       );
-      expect(find('Ingress', 'refarch').spec.ingressClassName).toBe('public');
+      const ingress = find('Ingress', 'refarch');
+      expect(ingress.spec.ingressClassName).toBe('public');
+      // The gateway is the one public entry.
+      expect(ingress.spec.rules[0].http.paths).toEqual([
+        expect.objectContaining({
+          path: '/api',
+          backend: { service: { name: 'api-gateway', port: { name: 'http' } } },
+        }),
+      ]);
     });
   } else {
     it('runs several replicas with a disruption budget and guaranteed memory', () => {
@@ -50,6 +60,9 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
       expect(requests.memory).toBe(limits.memory);
       expect(find('PodDisruptionBudget', 'user-service')).toBeDefined();
       expect(find('Deployment', 'order-service').spec.replicas).toBe(5);
+      const hpa = find('HorizontalPodAutoscaler', 'api-gateway');
+      expect(hpa.spec).toMatchObject({ minReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'api-gateway' } });
+      expect(find('PodDisruptionBudget', 'api-gateway')).toBeDefined();
     });
   }
 });

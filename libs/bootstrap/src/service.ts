@@ -36,6 +36,8 @@ export type PlatformConfig = Readonly<
   >
 >;
 
+const LIVE = { status: 'ok' };
+
 export interface ServiceOptions {
   /** Service name: log field `service`, metric label `service`. */
   name: string;
@@ -107,6 +109,11 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   app.useGlobalInterceptors(new DeadlineInterceptor());
   const fastify = app.getHttpAdapter().getInstance();
   instrumentHttp(fastify, logger, metrics);
+  // Liveness means "the process answers": a plain Fastify route, without Nest's guards, interceptors and pipes —
+  // about twice as cheap (the gateway's benchmark), so probes stay cheap on a saturated pod.
+  fastify.get('/health/live', (_request, reply) => {
+    void reply.send(LIVE);
+  });
   // After instrumentation, so injected faults are logged and measured like real ones.
   fastify.addHook('onRequest', app.get(FaultInjector).hook);
   await options.configure?.(app);

@@ -1,7 +1,6 @@
 import {
   Controller,
   Get,
-  HttpCode,
   Inject,
   Module,
   Res,
@@ -34,13 +33,6 @@ class HealthController {
     private readonly shutdown: ShutdownSignal,
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
   ) {}
-
-  /** Liveness: the process answers. Never checks dependencies (a database outage must not restart every pod). */
-  @Get('live')
-  @HttpCode(200)
-  live() {
-    return { status: 'ok' };
-  }
 
   /**
    * Readiness: every dependency answers within its timeout; 503 with the failing ones otherwise. An optional
@@ -81,7 +73,7 @@ export interface HealthModuleOptions {
 }
 
 /**
- * `GET /health/live` and `GET /health/ready` (terminus). A service lists its dependencies:
+ * `GET /health/ready` (terminus; `GET /health/live` is served by @refarch/bootstrap, outside the Nest pipeline). A service lists its dependencies:
  * `HealthModule.forRoot({ inject: [PG_POOL], useFactory: (pool: Pool) => [postgresCheck(pool)] })`.
  */
 @Module({})

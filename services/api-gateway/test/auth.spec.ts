@@ -13,6 +13,19 @@ import {
   type Stubs,
 } from './harness.js';
 
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
+
 const infra = await requireInfra('api-gateway auth', 'redis', 'rabbitmq');
 
 (infra ? describe : describe.skip)('api-gateway: access tokens', () => {
@@ -92,6 +105,19 @@ const infra = await requireInfra('api-gateway auth', 'redis', 'rabbitmq');
     const now = Math.floor(Date.now() / 1000);
     expect((await me(bearer(await issuer.sign('user-1', 'user', { expiresIn: now - 2 })))).status).toBe(200);
     expect((await me(bearer(await issuer.sign('user-1', 'user', { expiresIn: now - 30 })))).status).toBe(401);
+  });
+
+  it('stops accepting a token at its expiry, also after it was accepted (and remembered) before', async () => {
+    const token = await issuer.sign('user-1', 'user', { expiresIn: '60s' });
+    expect((await me(bearer(token))).status).toBe(200);
+    expect((await me(bearer(token))).status).toBe(200);
+    // 70 s later, for every clock reader (jose reads `new Date()`): only Date is faked, timers and I/O run for real.
+    jest.useFakeTimers({ now: Date.now() + 70_000, doNotFake: REAL_TIMERS });
+    try {
+      expect((await me(bearer(token))).status).toBe(401);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('picks up a rotated key: an unknown kid refetches the key set, at most once per cool-down', async () => {

@@ -150,5 +150,6 @@ const infra = await requireInfra('api-gateway bad input', 'redis', 'rabbitmq');
     expect(foreign.headers.get('x-content-type-options')).toBe('nosniff');
     expect(foreign.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     expect(foreign.headers.get('x-frame-options')).toBeTruthy();
+    expect(foreign.headers.get('strict-transport-security')).toMatch(/max-age/);
   });
 });
