@@ -61,7 +61,6 @@ const token = await new SignJWT({ role: 'user' })
   .setIssuedAt()
   .setExpirationTime('1h')
   .sign(privateKey);
-const auth = { authorization: `Bearer ${token}` };
 
 process.stdout.write(`${JSON.stringify({ rawUrl, gatewayUrl, token })}\n`);
 process.stdin.resume();

@@ -1,7 +1,6 @@
 import cors from '@fastify/cors';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from 'helmet';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfig } from './config.js';
 
 /**
@@ -21,9 +20,7 @@ export async function webSecurity(app: NestFastifyApplication, config: GatewayCo
   // a third of the cost of a liveness answer.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!request.url.startsWith('/api')) return done();
-    securityHeaders(request.raw as IncomingMessage, reply.raw as ServerResponse, (error?: unknown) =>
-      done(error as Error | undefined),
-    );
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   await app.register(cors, {
     origin: [...config.CORS_ORIGINS],
