@@ -12,6 +12,8 @@ export interface LiveFeedOptions {
   /** Called for every valid event; invalid messages are passed to `onInvalid` and dropped. */
   onEvent: (envelope: Envelope) => void;
   onInvalid?: (error: string) => void;
+  /** Setup failures (a connection lost mid-setup); the feed sets up again on the next connection. */
+  onError?: (error: unknown) => void;
   namespace?: string;
   /** Events buffered in the broker for a slow process before the oldest are dropped (default 10 000). */
   maxLength?: number;
@@ -54,6 +56,8 @@ export class LiveFeed {
         this.queue = queue;
       },
     });
+    // Unheard 'error' events would crash the process.
+    this.channel.on('error', (error: unknown) => options.onError?.(error));
   }
 
   /** The current queue's name (server-named; changes after a reconnect). */

@@ -53,6 +53,9 @@ export class MessagePublisher {
         await declareExchanges(channel, this.exchanges);
       },
     });
+    // A setup interrupted by a lost connection is emitted as 'error'; without a listener it would crash the process.
+    // The wrapper sets up again after the reconnect, and publishes wait (or time out) meanwhile: nothing to do here.
+    this.channel.on('error', () => undefined);
     this.published = sharedMetric(
       registry,
       'messages_published_total',

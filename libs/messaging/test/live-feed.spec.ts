@@ -4,7 +4,14 @@ import amqp from 'amqplib';
 import { createEnvelope, type Envelope } from '@refarch/contracts';
 import { requireInfra } from '@refarch/testing';
 import { Registry } from 'prom-client';
-import { connectBroker, exchangesFor, LiveFeed, MessagePublisher, type AmqpConnectionManager } from './exports.js';
+import {
+  connectBroker,
+  exchangesFor,
+  LiveFeed,
+  MessageConsumer,
+  MessagePublisher,
+  type AmqpConnectionManager,
+} from './exports.js';
 import { eventually } from './helpers.js';
 
 const infra = await requireInfra('libs/messaging live feed', 'rabbitmq');
@@ -64,5 +71,24 @@ const infra = await requireInfra('libs/messaging live feed', 'rabbitmq');
     channel.on('error', () => undefined);
     await expect(channel.checkQueue(names[0]!)).rejects.toThrow(/NOT_FOUND/);
     await admin.close().catch(() => undefined);
+  });
+
+  it('reports a failed channel setup to onError instead of crashing the process', async () => {
+    // A queue declared earlier with other arguments: the consumer's declaration fails (PRECONDITION_FAILED).
+    const queue = `${namespace}.clash`;
+    const admin = await amqp.connect(infra!.rabbitmq);
+    const channel = await admin.createChannel();
+    await channel.assertQueue(queue, { durable: false, autoDelete: true });
+    const errors: unknown[] = [];
+    const consumer = new MessageConsumer(connection, publisher, new Registry(), {
+      queue,
+      bindings: [],
+      handlers: {},
+      onError: (error) => errors.push(error),
+    });
+    await eventually(() => errors.length > 0);
+    expect(String(errors[0])).toMatch(/PRECONDITION_FAILED/);
+    await consumer.stop().catch(() => undefined);
+    await admin.close();
   });
 });

@@ -78,6 +78,7 @@ export class OrderEvents implements OnApplicationBootstrap, BeforeApplicationShu
       ...(this.config.MESSAGING_NAMESPACE ? { namespace: this.config.MESSAGING_NAMESPACE } : {}),
       onEvent: (envelope) => this.dispatch(envelope),
       onInvalid: (error) => this.logger.warn({ error }, 'invalid event on the live feed ignored'),
+      onError: (error) => this.logger.warn({ err: error }, 'live feed setup failed; retrying on reconnect'),
     });
   }
 
