@@ -14,14 +14,30 @@ const swc = [
   },
 ];
 
+// The frontend's components (TSX, React's automatic JSX runtime), rendered to markup in plain Node.
+const swcTsx = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', tsx: true },
+      transform: { react: { runtime: 'automatic' } },
+      target: 'es2022',
+    },
+    module: { type: 'es6' },
+  },
+];
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
   testEnvironmentOptions: { customExportConditions: ['@refarch/source', 'node', 'node-addons'] },
-  extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  transform: { '^.+\\.ts$': swc, '^.+\\.tsx$': swcTsx },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.spec.ts', '<rootDir>/{e2e,k8s,tools}/test/**/*.spec.ts'],
+  testMatch: [
+    '<rootDir>/{libs,services}/*/{src,test}/**/*.spec.{ts,tsx}',
+    '<rootDir>/{e2e,k8s,tools}/test/**/*.spec.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30_000,
   maxWorkers: 2,

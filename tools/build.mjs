@@ -3,6 +3,7 @@
 // Why not @swc/cli: it pulls a binary downloader this repo does not need; this is the few lines it would run.
 // Type checking is separate (`npm run typecheck`), so a build takes well under a second per package.
 // Usage: node tools/build.mjs [packageDir ...]   (no argument: every workspace package that has src/)
+import { spawnSync } from 'node:child_process';
 import { transformFile } from '@swc/core';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -62,8 +63,23 @@ async function build(pkgDir) {
   return count;
 }
 
+/** A browser app (a Vite config next to its sources) is built by Vite, not transpiled file by file. */
+function buildWithVite(dir) {
+  const vite = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'],
+    {
+      cwd: dir,
+      stdio: 'inherit',
+    },
+  );
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+  return 1;
+}
+
 const started = performance.now();
 const targets = process.argv.length > 2 ? process.argv.slice(2).map((d) => path.resolve(d)) : await workspacePackages();
 let files = 0;
-for (const dir of targets) files += await build(dir);
+for (const dir of targets)
+  files += existsSync(path.join(dir, 'vite.config.ts')) ? buildWithVite(dir) : await build(dir);
 console.log(`built ${targets.length} package(s), ${files} file(s) in ${Math.round(performance.now() - started)} ms`);
