@@ -110,6 +110,16 @@ const SERVICES = [
       RABBITMQ_URL: INFRA.rabbitmq.url,
     }),
   },
+  {
+    name: 'frontend',
+    port: 3000,
+    needs: [],
+    // A static server, not a Nest service: its own entry and probe, no metrics.
+    entry: 'server.mjs',
+    readyPath: '/ready',
+    // The browser calls the gateway directly (CORS allows this origin); in Kubernetes the ingress serves both.
+    env: () => ({ API_BASE_URL: 'http://127.0.0.1:8080' }),
+  },
 ];
 
 const USAGE = `usage: npm run stack [-- options]
@@ -310,7 +320,7 @@ function writePids() {
 function launch(service, restarts) {
   const logFile = path.join(logDir, `${service.name}.log`);
   const log = createWriteStream(logFile, { flags: restarts ? 'a' : 'w' });
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', service.entry ?? 'dist/main.js'], {
     cwd: path.join(root, 'services', service.dir ?? service.name),
     env: {
       ...process.env,
@@ -375,7 +385,7 @@ for (const service of selected) {
   let frame = 0;
   for (;;) {
     if (stopping) break;
-    const ok = await fetch(`http://127.0.0.1:${service.port}/health/ready`).then(
+    const ok = await fetch(`http://127.0.0.1:${service.port}${service.readyPath ?? '/health/ready'}`).then(
       (r) => r.status === 200,
       () => false,
     );
@@ -405,13 +415,16 @@ const seeded = selected.some((s) => s.name === 'user-service')
 for (const problem of seeded) console.error(`  demo accounts: ${problem}`);
 
 // 5. Table
-const rows = selected.map((s) => [
-  s.name,
-  `http://localhost:${s.port}`,
-  `/health/ready`,
-  `/metrics`,
-  path.relative(root, path.join(logDir, `${s.name}.log`)),
-]);
+// The frontend first: it is where a person starts.
+const rows = [...selected]
+  .sort((a, b) => (a.name === 'frontend' ? -1 : b.name === 'frontend' ? 1 : 0))
+  .map((s) => [
+    s.name,
+    `http://localhost:${s.port}`,
+    s.readyPath ?? `/health/ready`,
+    s.entry ? '—' : `/metrics`,
+    path.relative(root, path.join(logDir, `${s.name}.log`)),
+  ]);
 const header = ['service', 'url', 'readiness', 'metrics', 'log'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) =>

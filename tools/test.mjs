@@ -27,7 +27,7 @@ function jest(args) {
 const args = process.argv.slice(2);
 const runs = args.length
   ? [jest(args)]
-  : [jest(['--testPathIgnorePatterns', '/e2e/', '/node_modules/', '/dist/']), jest(['e2e/'])];
+  : [jest(['--testPathIgnorePatterns', '/e2e/', '/node_modules/', '/dist/']), jest(['--runInBand', 'e2e/'])];
 const total = runs.reduce(
   (t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }),
   { passed: 0, failed: 0, skipped: 0 },

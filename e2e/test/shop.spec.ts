@@ -1,31 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { assertTestDatabase, httpJson, requireInfra } from '@refarch/testing';
+import { httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
-import { Redis } from 'ioredis';
 import pg from 'pg';
+import { GATEWAY, startStack, type E2eStack } from './stack.js';
 
 /**
- * Black-box: starts the whole stack with `tools/stack.mjs` (its own databases `refarch_test_e2e_<id>_*`, its own
- * messaging namespace, restarts like Kubernetes) and drives it through the api-gateway's public API only
- * (ARCHITECTURE §5: sign-in, orders, SSE, the lab). The invariants of ARCHITECTURE §3 are about state behind the
- * gateway (reservations, shipments), so `invariants()` alone reads the services' own APIs after every scenario.
- * One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
- *
- * `E2E_STACK_STATE_DIR=.stack` targets a stack already running (`npm run stack -- --restart`) instead: its admin token
- * and process ids are read from that folder, its databases are `E2E_DB_PREFIX` (default refarch_) and kept.
+ * Black-box: the whole stack (e2e/test/stack.ts: started with `tools/stack.mjs` in its own databases, messaging
+ * namespace and Redis prefix, restarts like Kubernetes — or a running one with `E2E_STACK_STATE_DIR`), driven through
+ * the api-gateway's public API only (ARCHITECTURE §5: sign-in, orders, SSE, the lab). The invariants of ARCHITECTURE
+ * §3 are about state behind the gateway (reservations, shipments), so `invariants()` alone reads the services' own
+ * APIs after every scenario. One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infra = await requireInfra('e2e (the whole stack)', 'postgres', 'redis', 'rabbitmq');
-const id = randomBytes(3).toString('hex');
-const running = process.env['E2E_STACK_STATE_DIR'];
-const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
-const stateDir = running ? path.resolve(root, running) : path.join(root, '.tmp', `e2e-${id}`);
-const GATEWAY = 'http://127.0.0.1:8080';
 const URL = {
   user: 'http://127.0.0.1:3001',
   order: 'http://127.0.0.1:3002',
@@ -36,8 +22,8 @@ const URL = {
 };
 
 (infra ? describe : describe.skip)('the shop end to end (every service, real PostgreSQL and RabbitMQ)', () => {
-  let stack: ChildProcess;
-  let output = '';
+  let stack: E2eStack;
+  let id: string;
   /** Bearer of the services' own admin API (invariant checks only). */
   let admin: Record<string, string>;
   /** Bearer tokens of the demo admin, the demo shopper and a second, unrelated shopper. */
@@ -51,101 +37,21 @@ const URL = {
     return { authorization: `Bearer ${res.body.accessToken as string}` };
   }
 
-  async function signInDemoAccounts() {
-    const accounts = JSON.parse(readFileSync(path.join(stateDir, 'demo-accounts.json'), 'utf8')) as Record<
-      'admin' | 'shopper',
-      { email: string; password: string }
-    >;
-    labAdmin = await signIn(accounts.admin.email, accounts.admin.password);
-    shopper = await signIn(accounts.shopper.email, accounts.shopper.password);
+  beforeAll(async () => {
+    stack = await startStack(infra!);
+    id = stack.id;
+    admin = stack.admin;
+    labAdmin = await signIn(stack.accounts.admin.email, stack.accounts.admin.password);
+    shopper = await signIn(stack.accounts.shopper.email, stack.accounts.shopper.password);
     const email = `stranger-${id}@example.com`;
     await httpJson(GATEWAY, 'POST', '/api/auth/register', { email, password: 'stranger password', name: 'Stranger' });
     stranger = await signIn(email, 'stranger password');
-  }
-
-  beforeAll(async () => {
-    if (running) {
-      output = '(a running stack)';
-      admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
-      await signInDemoAccounts();
-      return;
-    }
-    stack = spawn(
-      process.execPath,
-      [
-        path.join(root, 'tools/stack.mjs'),
-        '--no-build',
-        '--restart',
-        '--db-prefix',
-        dbPrefix,
-        '--state-dir',
-        stateDir,
-        '--namespace',
-        `e2e-${id}`,
-      ],
-      // Short leases so crash recovery is observable within a test run; the gateway's per-user limit raised, since
-      // one test user places bursts of 50 orders and polls them (the limit itself is tested in the gateway's suite).
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100', RATE_LIMIT_POINTS: '100000' },
-      },
-    );
-    stack.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    stack.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (output.includes('Press Ctrl-C')) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 100);
-      stack.once('exit', (code) => {
-        clearInterval(timer);
-        reject(new Error(`the stack exited (${code}):\n${output}`));
-      });
-    });
-    admin = { authorization: `Bearer ${readFileSync(path.join(stateDir, 'admin-token'), 'utf8').trim()}` };
-    await signInDemoAccounts();
   }, 120_000);
 
   afterAll(async () => {
-    if (running) return;
-    if (stack && stack.exitCode === null) {
-      const exited = new Promise<number | null>((resolve) => stack.once('exit', resolve));
-      stack.kill('SIGINT');
-      expect(await exited).toBe(0);
-    }
-    // The run's namespace on the broker: its queues and exchanges.
-    const connection = await amqp.connect(infra!.rabbitmq);
-    const channel = await connection.createChannel();
-    for (const base of ['saga-orchestrator', 'shipping-worker']) {
-      const queue = `e2e-${id}.${base}`;
-      for (const name of [queue, `${queue}.dlq`, `${queue}.retry.1`, `${queue}.retry.2`, `${queue}.retry.3`]) {
-        await channel.deleteQueue(name);
-      }
-    }
-    await channel.deleteQueue(`e2e-${id}.refarch.unrouted`);
-    await channel.deleteExchange(`e2e-${id}.refarch.events`);
-    await channel.deleteExchange(`e2e-${id}.refarch.unrouted`);
-    await connection.close();
-    const redis = new Redis(infra!.redis);
-    const keys = await redis.keys(`e2e-${id}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    const client = new pg.Client({ connectionString: infra!.postgres });
-    await client.connect();
-    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
-      `${dbPrefix}%`,
-    ]);
-    for (const { datname } of rows) {
-      assertTestDatabase(`postgres://h/${datname}`);
-      await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
-    }
-    await client.end();
+    await stack?.stop();
   }, 60_000);
 
-  const pids = () => JSON.parse(readFileSync(path.join(stateDir, 'pids.json'), 'utf8')) as Record<string, number>;
   const get = (base: string, p: string, headers: Record<string, string> = {}) =>
     httpJson(base, 'GET', p, undefined, headers);
 
@@ -336,11 +242,12 @@ const URL = {
         placeOrder([{ sku: 'STICKER-PACK', quantity: 1 }], `burst-${victim}-${id}-${i}`),
       );
       await new Promise((r) => setTimeout(r, 300));
-      process.kill(pids()[victim]!, 'SIGKILL');
+      process.kill(stack.pids()[victim]!, 'SIGKILL');
       const orders = await Promise.all(burst);
       const settled = await invariants(orders);
       expect(Object.values(settled).every((o: any) => o.status === 'APPROVED')).toBe(true);
-      if (!running) expect(output).toContain(`${victim} exited (SIGKILL): restarting`);
+      if (!process.env['E2E_STACK_STATE_DIR'])
+        expect(stack.output()).toContain(`${victim} exited (SIGKILL): restarting`);
     }, 120_000);
   }
 
@@ -348,7 +255,7 @@ const URL = {
     const o = await placeOrder([{ sku: 'CAP-NAVY', quantity: 1 }]);
     await settle([o]);
     const ordersDb = new globalThis.URL(infra!.postgres);
-    ordersDb.pathname = `/${dbPrefix}orders`;
+    ordersDb.pathname = `/${stack.dbPrefix}orders`;
     const client = new pg.Client({ connectionString: ordersDb.toString() });
     await client.connect();
     const { rows } = await client.query<{ envelope: unknown }>(
@@ -359,7 +266,7 @@ const URL = {
     const connection = await amqp.connect(infra!.rabbitmq);
     const channel = await connection.createConfirmChannel();
     const envelope = rows[0]!.envelope as { id: string; type: string };
-    channel.publish(`e2e-${id}.refarch.events`, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+    channel.publish(`${stack.namespace}.refarch.events`, envelope.type, Buffer.from(JSON.stringify(envelope)), {
       messageId: envelope.id,
       persistent: true,
     });

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assertTestDatabase } from '@refarch/testing';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const GATEWAY = 'http://127.0.0.1:8080';
+export const FRONTEND = 'http://127.0.0.1:3000';
+
+export interface DemoAccounts {
+  admin: { email: string; password: string };
+  shopper: { email: string; password: string };
+}
+
+export interface E2eStack {
+  id: string;
+  /** What the stack printed (restarts are announced there). */
+  output(): string;
+  stateDir: string;
+  dbPrefix: string;
+  namespace: string;
+  /** Bearer header of the services' own `/admin` API. */
+  admin: Record<string, string>;
+  accounts: DemoAccounts;
+  pids(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole stack for one e2e file, started with `tools/stack.mjs` (own databases `refarch_test_e2e_<id>_*`, own
+ * messaging namespace and Redis prefix, restarts like Kubernetes), or — with `E2E_STACK_STATE_DIR=.stack` — a stack
+ * already running (`npm run stack -- --restart`), whose admin token, accounts and pids are read from that folder.
+ */
+export async function startStack(infra: { postgres: string; rabbitmq: string; redis: string }): Promise<E2eStack> {
+  const id = randomBytes(3).toString('hex');
+  const running = process.env['E2E_STACK_STATE_DIR'];
+  const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
+  const stateDir = running ? path.resolve(root, running) : path.join(root, '.tmp', `e2e-${id}`);
+  const namespace = `e2e-${id}`;
+  let output = '';
+  let child: ChildProcess | undefined;
+  if (!running) {
+    child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'tools/stack.mjs'),
+        '--no-build',
+        '--restart',
+        '--db-prefix',
+        dbPrefix,
+        '--state-dir',
+        stateDir,
+        '--namespace',
+        namespace,
+      ],
+      // Short leases so crash recovery is observable within a test run; the gateway's per-user limit raised, since
+      // one test user places bursts of 50 orders and polls them (the limit itself is tested in the gateway's suite).
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100', RATE_LIMIT_POINTS: '100000' },
+      },
+    );
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const started = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes('Press Ctrl-C')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+      started.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`the stack exited (${code}):\n${output}`));
+      });
+    });
+  } else {
+    output = '(a running stack)';
+  }
+  const read = (name: string) => readFileSync(path.join(stateDir, name), 'utf8');
+  return {
+    id,
+    output: () => output,
+    stateDir,
+    dbPrefix,
+    namespace,
+    admin: { authorization: `Bearer ${read('admin-token').trim()}` },
+    accounts: JSON.parse(read('demo-accounts.json')) as DemoAccounts,
+    pids: () => JSON.parse(read('pids.json')) as Record<string, number>,
+    async stop() {
+      if (running || !child) return;
+      if (child.exitCode === null) {
+        const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+        child.kill('SIGINT');
+        const code = await exited;
+        if (code !== 0) throw new Error(`the stack stopped with ${code}:\n${output.slice(-2000)}`);
+      }
+      await cleanUp(infra, namespace, dbPrefix);
+    },
+  };
+}
+
+/** The run's namespace on the broker and in Redis, and its databases. */
+async function cleanUp(
+  infra: { postgres: string; rabbitmq: string; redis: string },
+  namespace: string,
+  dbPrefix: string,
+) {
+  const connection = await amqp.connect(infra.rabbitmq);
+  const channel = await connection.createChannel();
+  for (const base of ['saga-orchestrator', 'shipping-worker']) {
+    const queue = `${namespace}.${base}`;
+    for (const name of [queue, `${queue}.dlq`, `${queue}.retry.1`, `${queue}.retry.2`, `${queue}.retry.3`]) {
+      await channel.deleteQueue(name);
+    }
+  }
+  await channel.deleteQueue(`${namespace}.refarch.unrouted`);
+  await channel.deleteExchange(`${namespace}.refarch.events`);
+  await channel.deleteExchange(`${namespace}.refarch.unrouted`);
+  await connection.close();
+  const redis = new Redis(infra.redis);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  const client = new pg.Client({ connectionString: infra.postgres });
+  await client.connect();
+  const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+    `${dbPrefix}%`,
+  ]);
+  for (const { datname } of rows) {
+    assertTestDatabase(`postgres://h/${datname}`);
+    await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
+  }
+  await client.end();
+}
