@@ -64,8 +64,11 @@ const SMOKE_ENV = {
 };
 
 const requested = process.argv.slice(2);
+// Nest services share docker/service.Dockerfile and answer /health/live; the frontend has its own recipe and /health.
+const recipe = (name) => (name === 'frontend' ? 'docker/frontend.Dockerfile' : 'docker/service.Dockerfile');
+const liveness = (name) => (name === 'frontend' ? '/health' : '/health/live');
 const services = readdirSync(path.join(root, 'services'))
-  .filter((name) => existsSync(path.join(root, 'services', name, 'src/main.ts')))
+  .filter((name) => existsSync(path.join(root, 'services', name, 'src/main.ts')) || name === 'frontend')
   .filter((name) => requested.length === 0 || requested.includes(name));
 if (services.length === 0) {
   console.error(`no such service: ${requested.join(', ')}`);
@@ -82,7 +85,7 @@ for (const service of services) {
   const buildStart = Date.now();
   const build = run(
     engine,
-    ['build', '-f', 'docker/service.Dockerfile', '--build-arg', `SERVICE=${service}`, '-t', image, ...buildArgs, '.'],
+    ['build', '-f', recipe(service), '--build-arg', `SERVICE=${service}`, '-t', image, ...buildArgs, '.'],
     { cwd: root, stdio: 'inherit' },
   );
   const buildSeconds = (Date.now() - buildStart) / 1000;
@@ -115,7 +118,7 @@ for (const service of services) {
   let startSeconds = NaN;
   if (started.status === 0) {
     while (Date.now() - startedAt < 30_000) {
-      ok = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+      ok = await fetch(`http://127.0.0.1:${port}${liveness(service)}`).then(
         (r) => r.status === 200,
         () => false,
       );
@@ -135,7 +138,7 @@ for (const service of services) {
     ok,
     note: ok
       ? `size ${sizeMb.toFixed(0)} MB, build ${buildSeconds.toFixed(0)} s, live in ${startSeconds.toFixed(1)} s, uid ${user || '?'}`
-      : 'did not answer /health/live within 30 s',
+      : `did not answer ${liveness(service)} within 30 s`,
   });
 }
 

@@ -19,6 +19,8 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'saga-orchestrator')).toBeDefined();
     expect(find('Deployment', 'api-gateway').spec.template.spec.containers[0].envFrom).toBeDefined();
     expect(find('Deployment', 'redis')).toBeDefined();
+    const frontend = find('Deployment', 'frontend').spec.template.spec.containers[0];
+    expect([frontend.livenessProbe.httpGet.path, frontend.readinessProbe.httpGet.path]).toEqual(['/health', '/ready']);
     expect(find('Deployment', 'shipping-worker').spec.template.spec.containers[0].image).toMatch(
       /refarch\/workers:0\.1\.0$/,
     );
@@ -44,12 +46,13 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
       );
       const ingress = find('Ingress', 'refarch');
       expect(ingress.spec.ingressClassName).toBe('public');
-      // The gateway is the one public entry.
+      // One origin: the frontend at /, the gateway at /api; no service is public otherwise.
       expect(ingress.spec.rules[0].http.paths).toEqual([
         expect.objectContaining({
           path: '/api',
           backend: { service: { name: 'api-gateway', port: { name: 'http' } } },
         }),
+        expect.objectContaining({ path: '/', backend: { service: { name: 'frontend', port: { name: 'http' } } } }),
       ]);
     });
   } else {
@@ -63,6 +66,8 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
       const hpa = find('HorizontalPodAutoscaler', 'api-gateway');
       expect(hpa.spec).toMatchObject({ minReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'api-gateway' } });
       expect(find('PodDisruptionBudget', 'api-gateway')).toBeDefined();
+      expect(find('Deployment', 'frontend').spec.replicas).toBe(3);
+      expect(find('PodDisruptionBudget', 'frontend')).toBeDefined();
     });
   }
 });

@@ -55,6 +55,13 @@ export class Burst {
     return this.orders.length > 0 && this.orders.every((o) => o.endedAt !== undefined || o.status === 'FAILED');
   }
 
+  /** Each ended order: when it ended (s since the burst) and how long it took (ms), for the latency dots. */
+  finished(): { t: number; latencyMs: number; status: BurstOrder['status'] }[] {
+    return this.orders
+      .filter((o) => o.endedAt !== undefined && o.status !== 'FAILED')
+      .map((o) => ({ t: (o.endedAt! - this.startedAt) / 1000, latencyMs: o.endedAt! - o.placedAt, status: o.status }));
+  }
+
   /** Time from placing to the final status, of the orders that ended: median and 90th percentile, in ms. */
   latency(): { median: number; p90: number } | undefined {
     const ms = this.orders

@@ -191,6 +191,7 @@ function BurstPanel({ api }: { api: Api }) {
   const [size, setSize] = useState(20);
   const [running, setRunning] = useState(false);
   const [points, setPoints] = useState<BurstPoint[]>([]);
+  const [finished, setFinished] = useState<ReturnType<Burst['finished']>>([]);
   const [summary, setSummary] = useState<string>();
   const burstRef = useRef<Burst | undefined>(undefined);
 
@@ -223,6 +224,7 @@ function BurstPanel({ api }: { api: Api }) {
       const list = await api.orders().catch(() => []);
       burst.update(new Map(list.map((o) => [o.orderId, o.status])), Date.now());
       setPoints([...burst.points]);
+      setFinished(burst.finished());
       const latency = burst.latency();
       setSummary(
         `${burst.orders.filter((o) => o.status === 'APPROVED').length} approved, ` +
@@ -263,17 +265,27 @@ function BurstPanel({ api }: { api: Api }) {
       <p role="status" data-testid="burst-summary">
         {summary ?? 'Places N orders at once and follows them to the end.'}
       </p>
-      <BurstChart points={points} />
+      <BurstChart points={points} finished={finished} />
     </section>
   );
 }
 
-/** Completions, rejections and waiting orders over time (seconds since the burst). */
-export function BurstChart({ points }: { points: readonly BurstPoint[] }) {
+/**
+ * Completions, rejections and waiting orders over time (seconds since the burst), and a dot per ended order at its
+ * latency (right-hand scale).
+ */
+export function BurstChart({
+  points,
+  finished,
+}: {
+  points: readonly BurstPoint[];
+  finished: readonly { t: number; latencyMs: number; status: string }[];
+}) {
   const width = 600;
   const height = 200;
   const maxT = Math.max(5, ...points.map((p) => p.t));
   const maxN = Math.max(1, ...points.map((p) => p.approved + p.rejected + p.pending));
+  const maxLatency = Math.max(1_000, ...finished.map((f) => f.latencyMs));
   const line = (key: 'approved' | 'rejected' | 'pending') =>
     points
       .map((p) => `${((p.t / maxT) * width).toFixed(1)},${(height - (p[key] / maxN) * height).toFixed(1)}`)
@@ -289,10 +301,20 @@ export function BurstChart({ points }: { points: readonly BurstPoint[] }) {
         <polyline points={line('pending')} className="line pending" />
         <polyline points={line('approved')} className="line approved" />
         <polyline points={line('rejected')} className="line rejected" />
+        {finished.map((f, i) => (
+          <circle
+            key={i}
+            cx={((f.t / maxT) * width).toFixed(1)}
+            cy={(height - (f.latencyMs / maxLatency) * height).toFixed(1)}
+            r="4"
+            className={`dot ${f.status === 'APPROVED' ? 'approved' : 'rejected'}`}
+          />
+        ))}
       </svg>
       <figcaption>
         <span className="key approved">approved</span> <span className="key rejected">rejected</span>{' '}
-        <span className="key pending">waiting</span> · {maxT.toFixed(0)} s
+        <span className="key pending">waiting</span> (lines: count, up to {maxN}) · dots: latency, up to{' '}
+        {(maxLatency / 1000).toFixed(1)} s · {maxT.toFixed(0)} s
       </figcaption>
     </figure>
   );
