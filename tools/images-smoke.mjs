@@ -57,6 +57,7 @@ const jwtKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKe
 const SMOKE_ENV = {
   DATABASE_URL: 'postgres://smoke@127.0.0.1:1/smoke',
   RABBITMQ_URL: 'amqp://smoke:smoke@127.0.0.1:1',
+  REDIS_URL: 'redis://127.0.0.1:1',
   ORDERS_DB_URL: 'postgres://smoke@127.0.0.1:1/smoke',
   WORKER_ROLE: 'shipping',
   MIGRATE_ON_START: 'false',
