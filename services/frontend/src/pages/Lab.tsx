@@ -81,12 +81,18 @@ function BreakerBoard({ api }: { api: Api }) {
 
 function FaultSwitches({ api }: { api: Api }) {
   const [current, setCurrent] = useState<Record<string, FaultSettings | null>>({});
+  const [loaded, setLoaded] = useState(false);
   const [message, setMessage] = useState<string>();
+  // The switches stay disabled until they show the services' settings: a choice made before that would be
+  // overwritten by the late answer (found by the browser test).
   useEffect(() => {
-    void api.faults().then(
-      (r) => setCurrent(r.services),
-      () => undefined,
-    );
+    void api
+      .faults()
+      .then(
+        (r) => setCurrent(r.services),
+        () => undefined,
+      )
+      .finally(() => setLoaded(true));
   }, [api]);
   const apply = async (service: string, settings: FaultSettings) => {
     try {
@@ -110,6 +116,7 @@ function FaultSwitches({ api }: { api: Api }) {
           <FaultForm
             key={service}
             service={service}
+            disabled={!loaded}
             current={current[service] ?? undefined}
             onApply={(s) => void apply(service, s)}
           />
@@ -122,10 +129,12 @@ function FaultSwitches({ api }: { api: Api }) {
 function FaultForm({
   service,
   current,
+  disabled,
   onApply,
 }: {
   service: string;
   current?: FaultSettings;
+  disabled: boolean;
   onApply: (s: FaultSettings) => void;
 }) {
   const [mode, setMode] = useState<FaultSettings['mode']>('off');
@@ -149,40 +158,42 @@ function FaultForm({
       }}
     >
       <h3>{service}</h3>
-      <label htmlFor={`${id}-mode`}>Mode</label>
-      <select
-        id={`${id}-mode`}
-        name="mode"
-        value={mode}
-        onChange={(e) => setMode(e.target.value as FaultSettings['mode'])}
-      >
-        <option value="off">off</option>
-        <option value="error">error (503)</option>
-        <option value="latency">latency</option>
-        <option value="hang">hang</option>
-      </select>
-      <label htmlFor={`${id}-rate`}>Affected requests (%)</label>
-      <input
-        id={`${id}-rate`}
-        name="errorRate"
-        type="number"
-        min={0}
-        max={100}
-        value={rate}
-        onChange={(e) => setRate(Number(e.target.value))}
-      />
-      <label htmlFor={`${id}-latency`}>Latency (ms)</label>
-      <input
-        id={`${id}-latency`}
-        name="latencyMs"
-        type="number"
-        min={0}
-        max={120000}
-        step={100}
-        value={latency}
-        onChange={(e) => setLatency(Number(e.target.value))}
-      />
-      <button type="submit">Apply</button>
+      <fieldset disabled={disabled} className="plain">
+        <label htmlFor={`${id}-mode`}>Mode</label>
+        <select
+          id={`${id}-mode`}
+          name="mode"
+          value={mode}
+          onChange={(e) => setMode(e.target.value as FaultSettings['mode'])}
+        >
+          <option value="off">off</option>
+          <option value="error">error (503)</option>
+          <option value="latency">latency</option>
+          <option value="hang">hang</option>
+        </select>
+        <label htmlFor={`${id}-rate`}>Affected requests (%)</label>
+        <input
+          id={`${id}-rate`}
+          name="errorRate"
+          type="number"
+          min={0}
+          max={100}
+          value={rate}
+          onChange={(e) => setRate(Number(e.target.value))}
+        />
+        <label htmlFor={`${id}-latency`}>Latency (ms)</label>
+        <input
+          id={`${id}-latency`}
+          name="latencyMs"
+          type="number"
+          min={0}
+          max={120000}
+          step={100}
+          value={latency}
+          onChange={(e) => setLatency(Number(e.target.value))}
+        />
+        <button type="submit">Apply</button>
+      </fieldset>
     </form>
   );
 }
