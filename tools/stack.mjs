@@ -435,10 +435,10 @@ const line = (cells) =>
 console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`);
 for (const row of rows) console.log(line(row));
 console.log(
-  `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (.stack/admin-token)`,
+  `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (${path.relative(root, path.join(options.stateDir, 'admin-token'))})`,
 );
 if (!seeded.length) {
-  console.log('Demo accounts (local only; .stack/demo-accounts.json):');
+  console.log(`Demo accounts (local only; ${path.relative(root, path.join(options.stateDir, 'demo-accounts.json'))}):`);
   for (const [role, a] of Object.entries(accounts))
     console.log(`  ${role.padEnd(8)} ${a.email}  password ${a.password}`);
 }

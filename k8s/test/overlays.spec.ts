@@ -19,6 +19,14 @@ describe.each(['microk8s', 'production'])('overlay %s', (overlay) => {
     expect(find('Deployment', 'saga-orchestrator')).toBeDefined();
     expect(find('Deployment', 'api-gateway').spec.template.spec.containers[0].envFrom).toBeDefined();
     expect(find('Deployment', 'redis')).toBeDefined();
+    // The lab's admin comes from a Secret in Kubernetes (no demo accounts there).
+    const userEnv = find('Deployment', 'user-service').spec.template.spec.containers[0].env as {
+      name: string;
+      valueFrom?: any;
+    }[];
+    expect(userEnv.find((e) => e.name === 'ADMIN_EMAILS')?.valueFrom?.secretKeyRef).toMatchObject({
+      name: 'refarch-admin',
+    });
     const frontend = find('Deployment', 'frontend').spec.template.spec.containers[0];
     expect([frontend.livenessProbe.httpGet.path, frontend.readinessProbe.httpGet.path]).toEqual(['/health', '/ready']);
     expect(find('Deployment', 'shipping-worker').spec.template.spec.containers[0].image).toMatch(
