@@ -264,6 +264,22 @@ async function readStream(
     for (const s of await Promise.all(streams)) expect(s.events.at(-1)!.data.status).toBe('APPROVED');
   });
 
+  it('ends open streams at shutdown, so draining is not held up by them', async () => {
+    const third = await startGateway(infra!, stubs, {
+      MESSAGING_NAMESPACE: gateway.namespace,
+      SSE_HEARTBEAT_MS: '60000',
+    });
+    const reading = readStream(`${third.url}/api/orders/${ORDER_ID}/events`, owner, () => false);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await third.close();
+    const result = await reading;
+    expect(result.ended).toBe(true);
+    expect(result.events[0]!.data.status).toBe('PENDING');
+    // The shutdown timeout is 10 s; an open stream would have held the drain that long.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('lab: gathers every breaker (a silent service is degraded), sets faults; unknown service 404, bad body 400', async () => {
     stubs['shipping-worker'].on((r) => (r.path === '/admin/breakers' ? 'hang' : undefined));
     const breakers = await call(gateway.url, 'GET', '/api/lab/breakers', undefined, bearer(admin));
