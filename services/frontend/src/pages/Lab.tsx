@@ -83,8 +83,8 @@ function FaultSwitches({ api }: { api: Api }) {
   const [current, setCurrent] = useState<Record<string, FaultSettings | null>>({});
   const [loaded, setLoaded] = useState(false);
   const [message, setMessage] = useState<string>();
-  // The switches stay disabled until they show the services' settings: a choice made before that would be
-  // overwritten by the late answer (found by the browser test).
+  // The switches appear once they can show the services' settings (found by the browser test: a choice made
+  // earlier was overwritten by the late answer).
   useEffect(() => {
     void api
       .faults()
@@ -111,12 +111,12 @@ function FaultSwitches({ api }: { api: Api }) {
       <p role="status" className="muted">
         {message ?? 'Break a service on purpose, then watch the breakers and the orders.'}
       </p>
+      {loaded ? null : <p className="muted">Reading the services' settings…</p>}
       <div className="faults">
-        {SERVICES.map((service) => (
+        {(loaded ? SERVICES : []).map((service) => (
           <FaultForm
             key={service}
             service={service}
-            disabled={!loaded}
             current={current[service] ?? undefined}
             onApply={(s) => void apply(service, s)}
           />
@@ -129,23 +129,17 @@ function FaultSwitches({ api }: { api: Api }) {
 function FaultForm({
   service,
   current,
-  disabled,
   onApply,
 }: {
   service: string;
   current?: FaultSettings;
-  disabled: boolean;
   onApply: (s: FaultSettings) => void;
 }) {
-  const [mode, setMode] = useState<FaultSettings['mode']>('off');
-  const [rate, setRate] = useState(100);
-  const [latency, setLatency] = useState(1000);
-  useEffect(() => {
-    if (!current) return;
-    setMode(current.mode);
-    setRate(Math.round(current.errorRate * 100));
-    setLatency(current.latencyMs);
-  }, [current]);
+  // Starts from the service's settings and is the user's from then on: the form is only rendered once they are
+  // known, so no late answer can overwrite a choice (a sync effect did, between enabling the form and running).
+  const [mode, setMode] = useState<FaultSettings['mode']>(current?.mode ?? 'off');
+  const [rate, setRate] = useState(Math.round((current?.errorRate ?? 1) * 100));
+  const [latency, setLatency] = useState(current?.latencyMs ?? 1000);
   const id = `fault-${service}`;
   return (
     <form
@@ -158,7 +152,7 @@ function FaultForm({
       }}
     >
       <h3>{service}</h3>
-      <fieldset disabled={disabled} className="plain">
+      <fieldset className="plain">
         <label htmlFor={`${id}-mode`}>Mode</label>
         <select
           id={`${id}-mode`}
