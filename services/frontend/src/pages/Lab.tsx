@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
-import { ApiError, type Api, type Breaker, type FaultSettings } from '../api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, type Api, type FaultSettings } from '../api.js';
 import { Burst, type BurstPoint } from '../burst.js';
 import type { Product } from '../cart.js';
+import { usePolling } from '../polling.js';
 
 const SERVICES = [
   'payment-service',
@@ -25,26 +26,9 @@ export function LabPage({ api }: { api: Api }) {
 }
 
 function BreakerBoard({ api }: { api: Api }) {
-  const [services, setServices] = useState<Record<string, Breaker[] | null>>({});
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    let stop = false;
-    const refresh = () =>
-      api.breakers().then(
-        (r) => {
-          if (stop) return;
-          setServices(r.services);
-          setError(undefined);
-        },
-        (e: unknown) => !stop && setError(e instanceof Error ? e.message : String(e)),
-      );
-    void refresh();
-    const timer = setInterval(() => void refresh(), 1_000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [api]);
+  const load = useCallback(() => api.breakers(), [api]);
+  const { value, error } = usePolling(load, 1_000);
+  const services = value?.services ?? {};
   return (
     <section aria-labelledby="breakers-title">
       <h2 id="breakers-title">Circuit breakers</h2>

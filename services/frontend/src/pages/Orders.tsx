@@ -1,24 +1,11 @@
-import { useEffect, useState } from 'react';
-import type { Api, OrderView } from '../api.js';
+import { useCallback } from 'react';
+import type { Api } from '../api.js';
 import { formatCents } from '../cart.js';
+import { usePolling } from '../polling.js';
 
 export function OrdersPage({ api }: { api: Api }) {
-  const [orders, setOrders] = useState<OrderView[]>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    let stop = false;
-    const refresh = () =>
-      api.orders().then(
-        (list) => !stop && setOrders(list),
-        (e: unknown) => !stop && setError(e instanceof Error ? e.message : String(e)),
-      );
-    void refresh();
-    const timer = setInterval(() => void refresh(), 3_000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [api]);
+  const load = useCallback(() => api.orders(), [api]);
+  const { value: orders, error } = usePolling(load, 3_000);
   return (
     <main>
       <h1>My orders</h1>

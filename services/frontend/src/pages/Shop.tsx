@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { ApiError, type Api } from '../api.js';
-import { addToCart, formatCents, itemCount, priceCart, setQuantity, type Cart, type Product } from '../cart.js';
+import { addToCart, formatCents, itemCount, priceCart, setQuantity, type Cart } from '../cart.js';
 import { Checkout } from '../checkout.js';
+import { usePolling } from '../polling.js';
 import { describe } from './Auth.js';
 
 /** Catalog with live stock (refreshed every few seconds), the cart, and checkout with one Idempotency-Key. */
@@ -18,7 +19,6 @@ export function ShopPage({
   signedIn: boolean;
   onOrdered: (orderId: string) => void;
 }) {
-  const [products, setProducts] = useState<Product[]>([]);
   const [error, setError] = useState<string>();
   const [placing, setPlacing] = useState(false);
   const checkout = useMemo(
@@ -35,20 +35,10 @@ export function ShopPage({
     [api],
   );
 
-  useEffect(() => {
-    let stop = false;
-    const refresh = () =>
-      api.products().then(
-        (list) => !stop && setProducts(list),
-        (e: unknown) => !stop && setError(e instanceof Error ? e.message : String(e)),
-      );
-    void refresh();
-    const timer = setInterval(() => void refresh(), 5_000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [api]);
+  // Live stock: the gateway caches the list and drops it on every stock event.
+  const loadProducts = useCallback(() => api.products(), [api]);
+  const catalog = usePolling(loadProducts, 5_000);
+  const products = catalog.value ?? [];
 
   const { lines, totalCents } = priceCart(cart, products);
 
@@ -69,6 +59,11 @@ export function ShopPage({
     <main className="shop">
       <section aria-labelledby="catalog-title">
         <h1 id="catalog-title">Catalog</h1>
+        {catalog.error ? (
+          <p role="alert" className="error">
+            {catalog.error}
+          </p>
+        ) : null}
         <ul className="products">
           {products.map((p) => (
             <li key={p.sku} className="product" data-sku={p.sku}>
