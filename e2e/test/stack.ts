@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertTestDatabase } from '@refarch/testing';
-import amqp from 'amqplib';
+import { assertTestDatabase, deleteMessagingNamespace } from '@refarch/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -113,18 +112,7 @@ async function cleanUp(
   namespace: string,
   dbPrefix: string,
 ) {
-  const connection = await amqp.connect(infra.rabbitmq);
-  const channel = await connection.createChannel();
-  for (const base of ['saga-orchestrator', 'shipping-worker']) {
-    const queue = `${namespace}.${base}`;
-    for (const name of [queue, `${queue}.dlq`, `${queue}.retry.1`, `${queue}.retry.2`, `${queue}.retry.3`]) {
-      await channel.deleteQueue(name);
-    }
-  }
-  await channel.deleteQueue(`${namespace}.refarch.unrouted`);
-  await channel.deleteExchange(`${namespace}.refarch.events`);
-  await channel.deleteExchange(`${namespace}.refarch.unrouted`);
-  await connection.close();
+  await deleteMessagingNamespace(infra.rabbitmq, namespace, ['saga-orchestrator', 'shipping-worker']);
   const redis = new Redis(infra.redis);
   const keys = await redis.keys(`${namespace}:*`);
   if (keys.length) await redis.del(...keys);

@@ -2,16 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp from 'amqplib';
 import { createEnvelope, type Envelope } from '@refarch/contracts';
-import { requireInfra } from '@refarch/testing';
+import { deleteMessagingNamespace, requireInfra } from '@refarch/testing';
 import { Registry } from 'prom-client';
-import {
-  connectBroker,
-  exchangesFor,
-  LiveFeed,
-  MessageConsumer,
-  MessagePublisher,
-  type AmqpConnectionManager,
-} from './exports.js';
+import { connectBroker, LiveFeed, MessageConsumer, MessagePublisher, type AmqpConnectionManager } from './exports.js';
 import { eventually } from './helpers.js';
 
 const infra = await requireInfra('libs/messaging live feed', 'rabbitmq');
@@ -28,13 +21,7 @@ const infra = await requireInfra('libs/messaging live feed', 'rabbitmq');
   afterAll(async () => {
     await publisher.close();
     await connection.close();
-    const admin = await amqp.connect(infra!.rabbitmq);
-    const channel = await admin.createChannel();
-    const { events, unrouted } = exchangesFor(namespace);
-    await channel.deleteExchange(events);
-    await channel.deleteQueue(unrouted);
-    await channel.deleteExchange(unrouted);
-    await admin.close();
+    await deleteMessagingNamespace(infra!.rabbitmq, namespace);
   });
 
   const approved = (orderId: string) =>
@@ -89,6 +76,7 @@ const infra = await requireInfra('libs/messaging live feed', 'rabbitmq');
     await eventually(() => errors.length > 0);
     expect(String(errors[0])).toMatch(/PRECONDITION_FAILED/);
     await consumer.stop().catch(() => undefined);
+    await channel.deleteQueue(queue);
     await admin.close();
   });
 });

@@ -18,3 +18,4 @@ export type {
   TestService,
   TestServiceOverrides,
 } from './test-service.js';
+export { deleteMessagingNamespace } from './broker.js';

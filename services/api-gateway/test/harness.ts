@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import amqp from 'amqplib';
 import { createService, type Service } from '@refarch/bootstrap';
-import { exchangesFor } from '@refarch/messaging';
-import { startTestService, type TestService } from '@refarch/testing';
+import { deleteMessagingNamespace, startTestService, type TestService } from '@refarch/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Redis } from 'ioredis';
 import { AppModule } from '../src/app.module.js';
@@ -228,13 +226,7 @@ export async function startGateway(
 
 /** Removes a test namespace's exchanges and Redis keys. */
 export async function cleanNamespace(infra: { redis: string; rabbitmq: string }, namespace: string): Promise<void> {
-  const connection = await amqp.connect(infra.rabbitmq);
-  const channel = await connection.createChannel();
-  const { events, unrouted } = exchangesFor(namespace);
-  await channel.deleteExchange(events);
-  await channel.deleteQueue(unrouted);
-  await channel.deleteExchange(unrouted);
-  await connection.close();
+  await deleteMessagingNamespace(infra.rabbitmq, namespace);
   const redis = new Redis(infra.redis);
   const keys = await redis.keys(`${namespace}:*`);
   if (keys.length) await redis.del(...keys);

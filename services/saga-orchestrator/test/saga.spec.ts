@@ -7,6 +7,7 @@ import { createEnvelope, SHIPPING_COMMANDS_QUEUE, type Envelope } from '@refarch
 import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
 import {
   createTestDatabase,
+  deleteMessagingNamespace,
   httpJson,
   requireInfra,
   startTestService,
@@ -125,17 +126,8 @@ type Behaviour = {
     await svc.close();
     await publisher.close();
     await connection.close();
-    const ch = await raw.createChannel();
-    for (const q of [
-      `${ns}.saga-orchestrator`,
-      `${ns}.saga-orchestrator.dlq`,
-      ...[1, 2, 3].map((n) => `${ns}.saga-orchestrator.retry.${n}`),
-    ])
-      await ch.deleteQueue(q);
-    await ch.deleteQueue(`${ns}.refarch.unrouted`);
-    await ch.deleteExchange(`${ns}.refarch.events`);
-    await ch.deleteExchange(`${ns}.refarch.unrouted`);
     await raw.close();
+    await deleteMessagingNamespace(infra!.rabbitmq, ns, ['saga-orchestrator']);
     await db.drop();
     await new Promise((r) => participants.close(r));
   });

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createService, type Service } from '@refarch/bootstrap';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE, type Envelope } from '@refarch/contracts';
+import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
 import {
-  connectBroker,
-  dlqName,
-  MessagePublisher,
-  retryQueueName,
-  type AmqpConnectionManager,
-} from '@refarch/messaging';
-import { httpJson, requireInfra, startOnTestDatabase, testPool, type DatabaseServiceUnderTest } from '@refarch/testing';
-import amqp from 'amqplib';
+  deleteMessagingNamespace,
+  httpJson,
+  requireInfra,
+  startOnTestDatabase,
+  testPool,
+  type DatabaseServiceUnderTest,
+} from '@refarch/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { AppModule } from '../src/app.module.js';
@@ -52,13 +52,7 @@ const queue = `${namespace}.${SHIPPING_COMMANDS_QUEUE}`;
     await connection.close();
     await db.end();
     await svc.stop();
-    const raw = await amqp.connect(infra!.rabbitmq);
-    const ch = await raw.createChannel();
-    for (const q of [queue, dlqName(queue), ...[1, 2, 3].map((n) => retryQueueName(queue, n))]) await ch.deleteQueue(q);
-    await ch.deleteQueue(`${namespace}.refarch.unrouted`);
-    await ch.deleteExchange(`${namespace}.refarch.events`);
-    await ch.deleteExchange(`${namespace}.refarch.unrouted`);
-    await raw.close();
+    await deleteMessagingNamespace(infra!.rabbitmq, namespace, [SHIPPING_COMMANDS_QUEUE]);
   });
 
   const create = (orderId: string) =>
