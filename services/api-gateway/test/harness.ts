@@ -2,9 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from '@refarch/bootstrap';
+import type { Envelope } from '@refarch/contracts';
+import { connectBroker, MessagePublisher } from '@refarch/messaging';
 import { deleteMessagingNamespace, startTestService, type TestService } from '@refarch/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { AppModule } from '../src/app.module.js';
 import { loadGatewayConfig, type UpstreamName } from '../src/config.js';
 import { OrderEvents } from '../src/orders/order-events.js';
@@ -234,3 +237,16 @@ export async function cleanNamespace(infra: { redis: string; rabbitmq: string },
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Publishes events into a gateway's messaging namespace, as the services would (through a confirm publisher). */
+export function eventPublisher(infra: { rabbitmq: string }, namespace: string) {
+  const connection = connectBroker(infra.rabbitmq, { name: 'gateway-test' });
+  const publisher = new MessagePublisher(connection, new Registry(), 5_000, namespace);
+  return {
+    publish: (envelope: Envelope) => publisher.publish(envelope),
+    async close() {
+      await publisher.close();
+      await connection.close();
+    },
+  };
+}

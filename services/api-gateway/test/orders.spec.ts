@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnvelope, type Envelope } from '@refarch/contracts';
-import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
 import { requireInfra } from '@refarch/testing';
-import { Registry } from 'prom-client';
 import {
   ADMIN_TOKEN,
   bearer,
   call,
   cleanNamespace,
+  eventPublisher,
   problem,
   startGateway,
   startStubs,
@@ -72,8 +71,7 @@ async function readStream(
   let stubs: Stubs;
   let gateway: GatewayUnderTest;
   let replica: GatewayUnderTest;
-  let connection: AmqpConnectionManager;
-  let publisher: MessagePublisher;
+  let publisher: ReturnType<typeof eventPublisher>;
   let owner: string;
   let stranger: string;
   let admin: string;
@@ -130,8 +128,7 @@ async function readStream(
     const env = { COMPOSITION_TIMEOUT_MS: '300', SSE_HEARTBEAT_MS: '100' };
     gateway = await startGateway(infra!, stubs, env);
     replica = await startGateway(infra!, stubs, { ...env, MESSAGING_NAMESPACE: gateway.namespace });
-    connection = connectBroker(infra!.rabbitmq, { name: 'gateway-orders-test' });
-    publisher = new MessagePublisher(connection, new Registry(), 5_000, gateway.namespace);
+    publisher = eventPublisher(infra!, gateway.namespace);
     owner = await issuer.sign('owner');
     stranger = await issuer.sign('stranger');
     admin = await issuer.sign('root', 'admin');
@@ -140,7 +137,6 @@ async function readStream(
     await gateway.close();
     await replica.close();
     await publisher.close();
-    await connection.close();
     await stopStubs(stubs);
     await cleanNamespace(infra!, gateway.namespace);
   });

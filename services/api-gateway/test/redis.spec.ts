@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnvelope } from '@refarch/contracts';
-import { connectBroker, MessagePublisher } from '@refarch/messaging';
 import { requireInfra, startTcpProxy, type TcpProxy } from '@refarch/testing';
-import { Registry } from 'prom-client';
 import {
   bearer,
   call,
   cleanNamespace,
+  eventPublisher,
   startGateway,
   startStubs,
   stopStubs,
@@ -124,8 +123,7 @@ async function metric(gateway: GatewayUnderTest, name: string, labels: string): 
     const hits = await metric(a, 'cache_requests_total', 'result="hit"');
     stock = 5;
     await call(a.url, 'GET', '/api/products', undefined, token); // may be a hit from the test above: clear first
-    const connection = connectBroker(infra!.rabbitmq, { name: 'gateway-test' });
-    const publisher = new MessagePublisher(connection, new Registry(), 5_000, a.namespace);
+    const publisher = eventPublisher(infra!, a.namespace);
     const reserved = () =>
       publisher.publish(
         createEnvelope(
@@ -158,19 +156,16 @@ async function metric(gateway: GatewayUnderTest, name: string, labels: string): 
       expect(after.body[0].stock).toBe(3);
     } finally {
       await publisher.close();
-      await connection.close();
     }
   });
 
   it('loads a hot key once when it expires under load, across two replicas (stampede protection)', async () => {
     const token = bearer(await issuer.sign('stampede'));
-    const connection = connectBroker(infra!.rabbitmq, { name: 'gateway-test' });
-    const publisher = new MessagePublisher(connection, new Registry(), 5_000, a.namespace);
+    const publisher = eventPublisher(infra!, a.namespace);
     await publisher.publish(
       createEnvelope('inventory.stock-released.v1', { reservationId: 'r1', orderId: 'o1' }, { correlationId: 'c' }),
     );
     await publisher.close();
-    await connection.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = stubs['inventory-service'].callsTo('GET', '/products').length;
     const responses = await Promise.all(

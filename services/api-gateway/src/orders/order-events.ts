@@ -117,12 +117,6 @@ export class OrderEvents implements OnApplicationBootstrap, BeforeApplicationShu
     this.stockListeners.add(listener);
   }
 
-  get streams(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
-
   private dispatch(envelope: Envelope) {
     if (envelope.type.startsWith('inventory.')) for (const listener of this.stockListeners) listener();
     const update = toUpdate(envelope);
