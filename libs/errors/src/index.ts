@@ -12,3 +12,4 @@ export { PROBLEM_CONTENT_TYPE, problemType, toProblem, validationErrorFromZod } 
 export type { Problem, ProblemDocument } from './problem.js';
 export { ProblemDetailsFilter, sendProblem } from './problem.filter.js';
 export type { ProblemReply, UnexpectedErrorHandler } from './problem.filter.js';
+export { DependencyUnavailableError, isDependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from './outage.js';

@@ -1,5 +1,6 @@
 import type { ZodError } from 'zod';
 import { AppError, ValidationError, type FieldError } from './app-error.js';
+import { DependencyUnavailableError, isDependencyOutage } from './outage.js';
 
 /** RFC 9457 problem details as every RefArch service returns them. */
 export interface ProblemDocument {
@@ -76,11 +77,16 @@ function messageOf(error: unknown): string | undefined {
 /**
  * Translates any thrown value into problem+json. AppErrors keep their code and text; framework 4xx errors
  * (unknown route, malformed JSON, body too large) keep their status with a generic code; anything else is a
- * 500 whose text is never shown.
+ * 500 whose text is never shown — except a dependency outage ({@link isDependencyOutage}), a 503 with `Retry-After`.
+ * Both are `unexpected`, so the filter logs them.
  */
 export function toProblem(error: unknown, instance?: string): Problem {
   // Both may echo client input (a 5000-character URL): keep them short.
   const where = instance ? { instance: instance.slice(0, 256) } : {};
+  // A store or broker outage is not a bug: 503 with Retry-After (the driver's text, with its addresses, stays hidden).
+  if (!(error instanceof AppError) && isDependencyOutage(error)) {
+    return { ...toProblem(new DependencyUnavailableError(), instance), unexpected: true };
+  }
   if (error instanceof AppError) {
     const extra: Partial<ProblemDocument> = { ...error.extensions, ...where };
     if (error.errors) extra.errors = error.errors;

@@ -27,7 +27,13 @@ export {
   MESSAGING_MIGRATIONS_TABLE,
   PgOutboxStore,
 } from './outbox/pg-outbox.js';
-export { MONGO_OUTBOX_FIELD, mongoOutboxRecord, MongoOutboxStore, pushToOutbox } from './outbox/mongo-outbox.js';
+export {
+  MONGO_OUTBOX_FIELD,
+  MONGO_OUTBOX_PENDING,
+  mongoOutbox,
+  MongoOutboxStore,
+  withOutbox,
+} from './outbox/mongo-outbox.js';
 export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
 export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage, OUTBOX_STORE } from './messaging.module.js';

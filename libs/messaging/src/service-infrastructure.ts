@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
-import { HealthModule, postgresCheck, rabbitmqCheck } from '@refarch/health';
-import { PG_POOL, PostgresModule, type Pool } from '@refarch/postgres';
+import { HealthModule, rabbitmqCheck } from '@refarch/health';
+import { PG_READINESS, PostgresModule, type PostgresReadiness } from '@refarch/postgres';
 import type { AmqpConnectionManager } from './connection.js';
 import { BROKER, MESSAGING_MIGRATIONS, MessagingModule, type MessagingOptions } from './messaging.module.js';
 
@@ -18,7 +18,7 @@ export interface PostgresServiceOptions {
 /**
  * The stores of a service on PostgreSQL that talks over RabbitMQ, in one line of its AppModule: the pool and its
  * migrations (the service's and the outbox/inbox tables), messaging with the PostgreSQL outbox relay, and readiness
- * checking both. `imports: [...postgresServiceInfrastructure({...}), FeatureModule]`.
+ * checking both (PostgreSQL counts as ready once its migrations are applied). `imports: [...postgresServiceInfrastructure({...}), FeatureModule]`.
  */
 export function postgresServiceInfrastructure(options: PostgresServiceOptions): DynamicModule[] {
   return [
@@ -37,9 +37,9 @@ export function postgresServiceInfrastructure(options: PostgresServiceOptions): 
       outbox: 'postgres',
     }),
     HealthModule.forRoot({
-      inject: [PG_POOL, BROKER],
-      useFactory: (pool: Pool, broker: AmqpConnectionManager) => [
-        postgresCheck(pool),
+      inject: [PG_READINESS, BROKER],
+      useFactory: (postgres: PostgresReadiness, broker: AmqpConnectionManager) => [
+        postgres.check(),
         rabbitmqCheck({ isConnected: () => broker.isConnected() }),
       ],
     }),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe } from '@jest/globals';
 import { requireInfra } from '@refarch/testing';
 import { randomBytes } from 'node:crypto';
 import type { Collection, Document, MongoClient } from 'mongodb';
-import { MongoOutboxStore, pushToOutbox } from './exports.js';
+import { MongoOutboxStore, withOutbox } from './exports.js';
 import { outboxContract } from './outbox-contract.js';
 
 const infra = await requireInfra('libs/messaging outbox (MongoDB)', 'mongodb');
@@ -28,7 +28,7 @@ const infra = await requireInfra('libs/messaging outbox (MongoDB)', 'mongodb');
     write: async (envelopes) => {
       for (const envelope of envelopes) {
         const { insertedId } = await collection.insertOne({ status: 'NEW', outbox: [] });
-        await collection.updateOne({ _id: insertedId }, { $set: { status: 'PENDING' }, ...pushToOutbox(envelope) });
+        await collection.updateOne({ _id: insertedId }, withOutbox({ $set: { status: 'PENDING' } }, envelope));
       }
     },
     reset: async () => {

@@ -20,7 +20,8 @@ export async function migrate({
   log,
 }: MigrateOptions): Promise<string[]> {
   const applied = await runner({
-    databaseUrl,
+    // A server that does not answer fails within 5 s instead of holding start-up (pg's default is to wait forever).
+    databaseUrl: { connectionString: databaseUrl, connectionTimeoutMillis: 5_000 },
     dir,
     direction: 'up',
     migrationsTable: table,

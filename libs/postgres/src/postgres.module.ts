@@ -6,6 +6,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { isDependencyOutage } from '@refarch/errors';
+import { postgresCheck, StartupTask, type ReadinessCheck } from '@refarch/health';
 import { LOGGER, type Logger } from '@refarch/observability';
 import type pg from 'pg';
 import { migrate } from './migrations.js';
@@ -13,7 +15,10 @@ import { createPool } from './pool.js';
 
 /** Injection token of the service's pg pool. */
 export const PG_POOL = Symbol('PG_POOL');
+/** Injection token of the {@link PostgresReadiness} of the service's database (for its HealthModule). */
+export const PG_READINESS = Symbol('PG_READINESS');
 const OPTIONS = Symbol('POSTGRES_OPTIONS');
+const MIGRATIONS = Symbol('PG_MIGRATIONS');
 
 export interface PostgresModuleOptions {
   url: string;
@@ -27,29 +32,56 @@ export interface PostgresModuleOptions {
   poolMax?: number;
 }
 
+/** Readiness of the service's database: its migrations have been applied, and it answers `SELECT 1`. */
+export interface PostgresReadiness {
+  check(name?: string): ReadinessCheck;
+}
+
+function migrationsTask(options: PostgresModuleOptions, logger: Logger): StartupTask {
+  const log = (message: string) => logger.info({ component: 'migrations' }, message);
+  return new StartupTask(
+    'migrations',
+    async () => {
+      if (options.migrateOnStart === false) return;
+      for (const set of options.libraryMigrations ?? []) {
+        await migrate({ databaseUrl: options.url, dir: set.dir, table: set.table, log });
+      }
+      await migrate({ databaseUrl: options.url, dir: options.migrationsDir, log });
+    },
+    {
+      retryable: isDependencyOutage,
+      onRetry: (error, delayMs) =>
+        logger.warn(
+          { component: 'migrations', err: error, retryInMs: delayMs },
+          'PostgreSQL unavailable: migrations wait',
+        ),
+    },
+  );
+}
+
 class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
-    @Inject(OPTIONS) private readonly options: PostgresModuleOptions,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MIGRATIONS) private readonly migrations: StartupTask,
   ) {}
 
+  // PostgreSQL down at start-up does not stop the service: it listens, readiness fails, migrations are retried.
   async onModuleInit() {
-    if (this.options.migrateOnStart === false) return;
-    const log = (message: string) => this.logger.info({ component: 'migrations' }, message);
-    for (const set of this.options.libraryMigrations ?? []) {
-      await migrate({ databaseUrl: this.options.url, dir: set.dir, table: set.table, log });
-    }
-    await migrate({ databaseUrl: this.options.url, dir: this.options.migrationsDir, log });
+    await this.migrations.start();
   }
 
   // Runs after the HTTP server has drained, so in-flight requests still have their connections.
   async onApplicationShutdown() {
+    this.migrations.stop();
     await this.pool.end();
   }
 }
 
-/** A global pg pool for the service (token {@link PG_POOL}), migrations on start, and the pool closed on shutdown. */
+/**
+ * A global pg pool for the service (token {@link PG_POOL}), migrations on start, and the pool closed on shutdown.
+ * An unreachable database at start-up does not fail the service: migrations are retried in the background and
+ * {@link PG_READINESS} fails until they have been applied.
+ */
 @Global()
 @Module({})
 export class PostgresModule {
@@ -68,9 +100,17 @@ export class PostgresModule {
               onError: (error) => logger.warn({ err: error }, 'postgres connection lost'),
             }),
         },
+        { provide: MIGRATIONS, inject: [LOGGER], useFactory: (logger: Logger) => migrationsTask(options, logger) },
+        {
+          provide: PG_READINESS,
+          inject: [PG_POOL, MIGRATIONS],
+          useFactory: (pool: pg.Pool, migrations: StartupTask): PostgresReadiness => ({
+            check: (name?: string) => migrations.readiness(postgresCheck(pool, name)),
+          }),
+        },
         PostgresLifecycle,
       ],
-      exports: [PG_POOL],
+      exports: [PG_POOL, PG_READINESS],
     };
   }
 }

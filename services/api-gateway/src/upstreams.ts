@@ -58,11 +58,16 @@ const isProblem = (body: unknown): body is UpstreamProblem =>
 
 /**
  * A service's 4xx answer is the client's business (409 email taken, 422 key reused, 400 validation): it is passed
- * on with its code, text and field errors. Anything else (5xx, unreachable, open breaker, deadline) stays an
- * upstream failure: 502/503/504 with a generic text — internal error text never reaches a client.
+ * on with its code, text and field errors. So is its 503 problem (its store is out, it is shedding load): the client
+ * should come back after `Retry-After`, which a 502 would not tell it. Anything else (other 5xx, unreachable, open
+ * breaker, deadline) stays an upstream failure: 502/503/504 with a generic text — internal error text never
+ * reaches a client (our services' problem documents carry none).
  */
 export function passThroughClientErrors(error: unknown): never {
-  if (error instanceof HttpStatusError && error.upstreamStatus >= 400 && error.upstreamStatus < 500) {
+  if (
+    error instanceof HttpStatusError &&
+    ((error.upstreamStatus >= 400 && error.upstreamStatus < 500) || error.upstreamStatus === 503)
+  ) {
     const body = error.body;
     if (isProblem(body)) {
       const { type: _type, title, status: _status, detail, code, errors, instance: _instance, ...extensions } = body;

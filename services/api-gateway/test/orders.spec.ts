@@ -94,6 +94,13 @@ async function readStream(
       )
       .on((r) => {
         if (r.method !== 'POST' || r.path !== '/orders') return undefined;
+        if (r.headers['x-user-id'] === 'outage-victim') {
+          // order-service with its store down (its real answer: test/store-outage.spec.ts there)
+          return {
+            ...problem(503, 'SERVICE.DEPENDENCY_UNAVAILABLE', 'A store or broker this service needs is unavailable'),
+            headers: { 'retry-after': '30' },
+          };
+        }
         if (r.headers['x-user-id'] !== 'owner') return { status: 500, body: {} };
         return { status: 202, body: { orderId: ORDER_ID, status: 'PENDING', key: r.headers['idempotency-key'] } };
       });
@@ -154,6 +161,22 @@ async function readStream(
     const forwarded = stubs['order-service'].callsTo('POST', '/orders').at(-1)!;
     expect(forwarded.headers['x-user-id']).toBe('owner');
     expect(forwarded.body).toEqual({ items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] });
+  });
+
+  it("passes on order-service's 503 of a store outage as a 503 with its Retry-After (not a 502)", async () => {
+    const victim = await issuer.sign('outage-victim');
+    const res = await call(
+      gateway.url,
+      'POST',
+      '/api/orders',
+      { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] },
+      { ...bearer(victim), 'idempotency-key': 'checkout-outage' },
+    );
+    expect({ status: res.status, code: res.body.code }).toEqual({
+      status: 503,
+      code: 'SERVICE.DEPENDENCY_UNAVAILABLE',
+    });
+    expect(res.headers.get('retry-after')).toBe('30');
   });
 
   it("answers 404 for someone else's order on every /api/orders/:id route, revealing nothing", async () => {

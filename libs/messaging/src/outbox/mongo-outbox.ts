@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@refarch/contracts';
-import type { Collection, Document } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import type { ClaimedBatch, OutboxRecord, OutboxStore } from './relay.js';
 
 /** Field of an aggregate document holding its unpublished messages. */
 export const MONGO_OUTBOX_FIELD = 'outbox';
+/**
+ * `true` while a document has messages to publish, absent otherwise: the one indexed field the relay claims on, so a
+ * poll reads the index of pending documents instead of scanning every order ever placed.
+ */
+export const MONGO_OUTBOX_PENDING = 'outboxPending';
+const LEASE_UNTIL = 'outboxLeaseUntil';
+const LEASE_OWNER = 'outboxLeaseOwner';
 
 interface StoredRecord {
   id: string;
@@ -14,37 +21,45 @@ interface StoredRecord {
   createdAt: Date;
 }
 
-/** An outbox entry for an aggregate document: put it in `outbox: [...]` of a document being inserted. */
-export function mongoOutboxRecord(
-  envelope: Envelope,
-  options: { destination?: string; headers?: Record<string, unknown> } = {},
-): Document {
-  const record: StoredRecord = {
+interface OutboxOptions {
+  destination?: string;
+  headers?: Record<string, unknown>;
+}
+
+function record(envelope: Envelope, options: OutboxOptions): StoredRecord {
+  return {
     id: envelope.id,
     destination: options.destination ?? 'event',
     envelope,
     headers: options.headers ?? {},
     createdAt: new Date(),
   };
-  return record;
+}
+
+/** The outbox fields of an aggregate document being inserted with its first message: `{ ...doc, ...mongoOutbox(e) }`. */
+export function mongoOutbox(envelope: Envelope, options: OutboxOptions = {}): Document {
+  return { [MONGO_OUTBOX_FIELD]: [record(envelope, options)], [MONGO_OUTBOX_PENDING]: true };
 }
 
 /**
  * MongoDB has no multi-document transaction here, so the outbox lives *inside* the aggregate: the same single-document
- * update that changes the order pushes its events into the document's `outbox` array — atomic by construction.
- * Merge the returned operator into that update: `{ $set: {...}, ...pushToOutbox(envelope) }`.
+ * update that changes the order pushes its events into the document's `outbox` array and marks it pending — atomic
+ * by construction. `withOutbox({ $set: {...} }, envelope)` returns that update with the message added; the lease
+ * fields are left alone, so a relay holding the document keeps it (it sees the new message when it completes).
  */
-export function pushToOutbox(
-  envelope: Envelope,
-  options: { destination?: string; headers?: Record<string, unknown> } = {},
-): { $push: Document } {
-  return { $push: { [MONGO_OUTBOX_FIELD]: mongoOutboxRecord(envelope, options) } };
+export function withOutbox(update: Document, envelope: Envelope, options: OutboxOptions = {}): Document {
+  return {
+    ...update,
+    $set: { ...(update.$set as Document | undefined), [MONGO_OUTBOX_PENDING]: true },
+    $push: { ...(update.$push as Document | undefined), [MONGO_OUTBOX_FIELD]: record(envelope, options) },
+  };
 }
 
 /**
- * Relays the outboxes of one collection. A relay claims a document with a lease (a time-limited owner mark set by an
- * atomic findOneAndUpdate), publishes its records, then pulls exactly the confirmed ones; another replica skips
- * leased documents, and a crashed relay's lease simply expires. `ensureIndexes()` creates the indexes it needs.
+ * Relays the outboxes of one collection. A relay claims a pending document with a lease (an owner and a time, set by
+ * an atomic findOneAndUpdate), publishes its records, then pulls exactly the confirmed ones; another replica skips
+ * leased documents, and a crashed relay's lease simply expires. Lease times are the *server's* clock (`$$NOW`), so
+ * pods whose clocks disagree never steal or keep a lease early. Call `ensureIndexes()` before relaying.
  */
 export class MongoOutboxStore implements OutboxStore {
   private readonly owner = randomUUID();
@@ -55,25 +70,30 @@ export class MongoOutboxStore implements OutboxStore {
   ) {}
 
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ [`${MONGO_OUTBOX_FIELD}.id`]: 1 }, { sparse: true });
-    await this.collection.createIndex({ outboxLeaseUntil: 1 }, { sparse: true });
+    // Only pending documents are in it (the partial filter is the claim's own equality, so the planner uses it).
+    await this.collection.createIndex(
+      { [MONGO_OUTBOX_PENDING]: 1, _id: 1 },
+      { name: 'outbox_pending', partialFilterExpression: { [MONGO_OUTBOX_PENDING]: true } },
+    );
   }
 
   async claim(limit: number): Promise<ClaimedBatch> {
     const claimed: { docId: unknown; records: StoredRecord[] }[] = [];
     let count = 0;
-    while (count < limit) {
-      const now = new Date();
+    // Bounded by documents too: pending documents with an empty outbox (an interrupted completion) add no records.
+    while (count < limit && claimed.length < limit) {
       const doc = await this.collection.findOneAndUpdate(
         {
-          [`${MONGO_OUTBOX_FIELD}.0`]: { $exists: true },
-          $or: [{ outboxLeaseUntil: { $exists: false } }, { outboxLeaseUntil: { $lt: now } }],
+          [MONGO_OUTBOX_PENDING]: true,
+          // Not leased, or the lease ran out by the server's clock.
+          $expr: { $lt: [{ $ifNull: [`$${LEASE_UNTIL}`, new Date(0)] }, '$$NOW'] },
         },
-        { $set: { outboxLeaseUntil: new Date(now.getTime() + this.leaseMs), outboxLeaseOwner: this.owner } },
-        { returnDocument: 'after', projection: { [MONGO_OUTBOX_FIELD]: 1 } },
+        // A pipeline update, for $$NOW; the owner is a literal (a pipeline would read "$…" as a field path).
+        [{ $set: { [LEASE_UNTIL]: { $add: ['$$NOW', this.leaseMs] }, [LEASE_OWNER]: { $literal: this.owner } } }],
+        { sort: { _id: 1 }, returnDocument: 'after', projection: { [MONGO_OUTBOX_FIELD]: 1 } },
       );
       if (!doc) break;
-      const records = (doc[MONGO_OUTBOX_FIELD] as StoredRecord[]).slice(0, limit - count);
+      const records = ((doc[MONGO_OUTBOX_FIELD] as StoredRecord[] | undefined) ?? []).slice(0, limit - count);
       claimed.push({ docId: doc._id, records });
       count += records.length;
     }
@@ -81,27 +101,36 @@ export class MongoOutboxStore implements OutboxStore {
     return {
       records,
       complete: async (publishedIds) => {
+        if (claimed.length === 0) return;
         const published = new Set(publishedIds);
-        for (const { docId, records: docRecords } of claimed) {
+        const step = (filter: Document, update: Document): AnyBulkWriteOperation<Document> => ({
+          updateOne: { filter, update },
+        });
+        const operations = claimed.flatMap(({ docId, records: docRecords }) => {
           const ids = docRecords.filter((r) => published.has(r.id)).map((r) => r.id);
-          // Only the lease owner releases; pulled by id, so events appended meanwhile stay.
-          await this.collection.updateOne(
-            { _id: docId, outboxLeaseOwner: this.owner } as Document,
-            {
-              $pull: { [MONGO_OUTBOX_FIELD]: { id: { $in: ids } } },
-              $unset: { outboxLeaseUntil: '', outboxLeaseOwner: '' },
-            } as Document,
-          );
-        }
+          return [
+            // Confirmed records go whoever holds the lease now: a relay that lost its lease (a pause longer than
+            // the lease) still removes what it published, so nothing it confirmed is published again needlessly.
+            ...(ids.length ? [step({ _id: docId }, { $pull: { [MONGO_OUTBOX_FIELD]: { id: { $in: ids } } } })] : []),
+            // Only the lease owner releases the lease.
+            step({ _id: docId, [LEASE_OWNER]: this.owner }, { $unset: { [LEASE_UNTIL]: '', [LEASE_OWNER]: '' } }),
+            // No longer pending once empty. Its own atomic step: a message pushed meanwhile makes the array
+            // non-empty, so this does not match and the document stays pending.
+            step({ _id: docId, [MONGO_OUTBOX_FIELD]: { $size: 0 } }, { $unset: { [MONGO_OUTBOX_PENDING]: '' } }),
+          ];
+        });
+        // One round trip for the whole batch; ordered, so each document's steps run in the order above.
+        await this.collection.bulkWrite(operations, { ordered: true });
       },
     };
   }
 
+  /** Counted through the pending index (a metrics scrape reads pending documents only). */
   async pendingCount(): Promise<number> {
     const [result] = await this.collection
       .aggregate<{ n: number }>([
-        { $match: { [`${MONGO_OUTBOX_FIELD}.0`]: { $exists: true } } },
-        { $group: { _id: null, n: { $sum: { $size: `$${MONGO_OUTBOX_FIELD}` } } } },
+        { $match: { [MONGO_OUTBOX_PENDING]: true } },
+        { $group: { _id: null, n: { $sum: { $size: { $ifNull: [`$${MONGO_OUTBOX_FIELD}`, []] } } } } },
       ])
       .toArray();
     return result?.n ?? 0;

@@ -1,6 +1,7 @@
 import type { Envelope } from '@refarch/contracts';
-import { mongoOutboxRecord, pushToOutbox } from '@refarch/messaging';
-import type { Collection } from 'mongodb';
+import { DependencyUnavailableError } from '@refarch/errors';
+import { mongoOutbox, withOutbox } from '@refarch/messaging';
+import { ObjectId, type Collection } from 'mongodb';
 import type { NewOrder, Order, OrderStatus, OrderStore, PricedItem, TransitionResult } from './order.js';
 
 interface OrderDocument {
@@ -13,6 +14,11 @@ interface OrderDocument {
   idempotencyKey?: string;
   requestHash?: string;
   createdAt: Date;
+  /**
+   * Tie-breaker of "newest first": `createdAt` has millisecond resolution, and equal values come back in any order.
+   * An ObjectId made at creation increases within a process (its counter), so one user's orders keep their order.
+   */
+  createdSeq: ObjectId;
   updatedAt: Date;
   outbox?: unknown[];
 }
@@ -38,17 +44,24 @@ const DUPLICATE_KEY = 11000;
  * (libs/messaging MongoOutboxStore relays it from there).
  */
 export class MongoOrderStore implements OrderStore {
+  private indexed = false;
+
   constructor(private readonly orders: Collection<OrderDocument>) {}
 
+  /** Creates the indexes; until they exist, `create` refuses (503): without the unique index a key could be reused. */
   async ensureIndexes(): Promise<void> {
     await this.orders.createIndex(
       { userId: 1, idempotencyKey: 1 },
-      { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } },
+      // `$exists`, not `$type: 'string'`: the planner can use a partial index only for queries it can prove are a
+      // subset of the filter, and it cannot prove that of `findByKey`'s equality against `$type`.
+      { unique: true, name: 'idempotency_key', partialFilterExpression: { idempotencyKey: { $exists: true } } },
     );
-    await this.orders.createIndex({ userId: 1, createdAt: -1 });
+    await this.orders.createIndex({ userId: 1, createdAt: -1, createdSeq: -1 }, { name: 'user_newest_first' });
+    this.indexed = true;
   }
 
   async create(order: NewOrder, event: Envelope) {
+    if (!this.indexed) throw new DependencyUnavailableError('MongoDB');
     const now = new Date();
     const doc: OrderDocument = {
       _id: order.orderId,
@@ -60,8 +73,9 @@ export class MongoOrderStore implements OrderStore {
         ? { idempotencyKey: order.idempotency.key, requestHash: order.idempotency.requestHash }
         : {}),
       createdAt: now,
+      createdSeq: new ObjectId(),
       updatedAt: now,
-      outbox: [mongoOutboxRecord(event)],
+      ...mongoOutbox(event),
     };
     try {
       await this.orders.insertOne(doc);
@@ -86,7 +100,9 @@ export class MongoOrderStore implements OrderStore {
   }
 
   async listByUser(userId: string, limit: number) {
-    return (await this.orders.find({ userId }).sort({ createdAt: -1 }).limit(limit).toArray()).map(toOrder);
+    return (await this.orders.find({ userId }).sort({ createdAt: -1, createdSeq: -1 }).limit(limit).toArray()).map(
+      toOrder,
+    );
   }
 
   async transition(
@@ -103,7 +119,7 @@ export class MongoOrderStore implements OrderStore {
     // Conditional on PENDING: of two racing transitions exactly one matches; the other re-reads and reports.
     const updated = await this.orders.findOneAndUpdate(
       { _id: orderId, status: 'PENDING' },
-      { $set: { status: to, ...(reason ? { reason } : {}), updatedAt: next.updatedAt }, ...pushToOutbox(event(next)) },
+      withOutbox({ $set: { status: to, ...(reason ? { reason } : {}), updatedAt: next.updatedAt } }, event(next)),
       { returnDocument: 'after' },
     );
     if (updated) return { outcome: 'changed', order: toOrder(updated) };
