@@ -15,6 +15,7 @@ import { LabController } from './lab/lab.controller.js';
 import { OrderEvents } from './orders/order-events.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
+import { StreamSlots } from './orders/stream-slots.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimits } from './rate-limit/rate-limits.js';
 import { REDIS, redisProvider } from './redis.js';
@@ -65,6 +66,7 @@ export class AppModule {
         RateLimits,
         OrderEvents,
         OrdersService,
+        StreamSlots,
         // Order matters: the caller is known before the rate limiter picks its bucket.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

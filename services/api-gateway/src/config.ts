@@ -46,6 +46,16 @@ export const gatewayEnv = serviceEnv.extend({
   UPSTREAM_TIMEOUT_MS: env.int().min(100).max(60_000).default(5_000),
   /** Comment line sent on idle SSE streams so proxies keep them open and clients notice a dead one. */
   SSE_HEARTBEAT_MS: env.int().min(100).default(15_000),
+  /** Order streams one user may hold open at once, across all gateway replicas (per replica while Redis is down). */
+  SSE_MAX_STREAMS_PER_USER: env.int().min(1).max(1_000).default(10),
+  /** Order streams one replica holds at most; unset: sized from its memory limit (see defaultStreamCap). */
+  SSE_MAX_STREAMS: env.int().min(1).optional(),
+  /** A stream ends after this long; the client reconnects and starts again from the order's current status. */
+  SSE_MAX_LIFETIME_MS: env.int().min(1_000).default(600_000),
+  /** A client whose socket has not taken a write for this long (it stopped reading) is dropped. */
+  SSE_WRITE_TIMEOUT_MS: env.int().min(100).default(30_000),
+  /** …and at once when more than this is queued for it: what a client that stops reading can cost the gateway. */
+  SSE_MAX_BUFFERED_BYTES: env.int().min(1_024).default(262_144),
   /** Browser origins allowed by CORS (the frontend in local runs); the ingress serves both on one origin. */
   CORS_ORIGINS: env.list().default(['http://localhost:3000', 'http://127.0.0.1:3000']),
   /**

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createService, type Service } from '@refarch/bootstrap';
 import type { Envelope } from '@refarch/contracts';
 import { connectBroker, MessagePublisher } from '@refarch/messaging';
-import { deleteMessagingNamespace, startTestService, type TestService } from '@refarch/testing';
+import { deleteMessagingNamespace, httpJson, startTestService, type TestService } from '@refarch/testing';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -249,4 +249,13 @@ export function eventPublisher(infra: { rabbitmq: string }, namespace: string) {
       await connection.close();
     },
   };
+}
+
+/** One sample of a gateway metric: `metric(gw, 'cache_requests_total', 'result="hit"')`; 0 when absent. */
+export async function metric(gateway: { url: string }, name: string, labels = ''): Promise<number> {
+  const text = (await httpJson(gateway.url, 'GET', '/metrics')).body as string;
+  const line = text
+    .split('\n')
+    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels));
+  return line ? Number(line.split(' ').pop()) : 0;
 }

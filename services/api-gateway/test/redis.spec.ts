@@ -6,6 +6,7 @@ import {
   call,
   cleanNamespace,
   eventPublisher,
+  metric,
   startGateway,
   startStubs,
   stopStubs,
@@ -17,12 +18,6 @@ import {
 const infra = await requireInfra('api-gateway rate limits and cache', 'redis', 'rabbitmq');
 
 const PRODUCTS = [{ sku: 'MUG-CLASSIC', name: 'Mug', priceCents: 1299, stock: 5 }];
-
-async function metric(gateway: GatewayUnderTest, name: string, labels: string): Promise<number> {
-  const text = (await call(gateway.url, 'GET', '/metrics')).body as string;
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
 
 (infra ? describe : describe.skip)('api-gateway with the real Redis', () => {
   let issuer: TokenIssuer;

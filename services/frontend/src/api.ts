@@ -162,25 +162,37 @@ export class Api {
    */
   orderEvents(orderId: string, onEvent: (event: StreamEvent) => void, signal: AbortSignal): Promise<void> {
     const token = this.token();
+    let terminal = false;
     return fetchEventSource(`${this.base}/api/orders/${encodeURIComponent(orderId)}/events`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       signal,
       openWhenHidden: true,
       onopen: (response) => {
         if (!response.ok) {
-          throw new ApiError(response.status, `HTTP.${response.status}`, 'The order stream could not be opened');
+          const retryAfter = Number(response.headers.get('retry-after')) || undefined;
+          throw new ApiError(
+            response.status,
+            `HTTP.${response.status}`,
+            'The order stream could not be opened',
+            retryAfter,
+          );
         }
         return Promise.resolve();
       },
       onmessage: (message) => {
         if (message.event !== 'status' && message.event !== 'step') return;
         const data = JSON.parse(message.data) as StreamEvent['data'];
+        if (message.event === 'status' && 'status' in data && data.status !== 'PENDING') terminal = true;
         onEvent({ type: message.event, ...(message.id ? { id: message.id } : {}), data } as StreamEvent);
       },
       onclose: () => {
-        // The server ends the stream after a terminal status: do not reconnect.
+        // The server ends the stream after a terminal status: then do not reconnect. It also ends streams that
+        // reached their lifetime: reconnect, and the first event is the current status again.
+        if (!terminal) throw new Error('order stream ended before a terminal status');
       },
       onerror: (error: unknown) => {
+        // Too many streams open (429): wait as told, then try again.
+        if (error instanceof ApiError && error.status === 429) return (error.retryAfterSeconds ?? 10) * 1000;
         if (error instanceof ApiError && error.status >= 400 && error.status < 500) throw error;
         return 2_000;
       },

@@ -6,6 +6,7 @@ import type { Caller } from '../auth/jwks.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { OrderEvents, type OrderUpdate } from './order-events.js';
 import { OrdersService, publicView } from './orders.service.js';
+import { StreamSlots, type StreamEnd } from './stream-slots.js';
 
 const OrderId = new ZodValidationPipe(identifierSchema);
 const idempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, 'must be 8–128 printable ASCII characters');
@@ -23,12 +24,15 @@ interface RawReply {
 }
 
 const TERMINAL = new Set(['APPROVED', 'REJECTED']);
+const RECONNECT_MS = 2_000;
+const lastEventId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 printable ASCII characters');
 
 @Controller('api/orders')
 export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly events: OrderEvents,
+    private readonly slots: StreamSlots,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -62,11 +66,17 @@ export class OrdersController {
    * Server-sent events of one order: `status` (the current one first, then each change) and `step` (payment, stock,
    * shipping events, compensations flagged); a `: heartbeat` comment every SSE_HEARTBEAT_MS; the stream ends after
    * APPROVED or REJECTED. Ownership is checked before the stream opens (someone else's order: 404 problem+json).
+   * What one caller can hold is bounded: SSE_MAX_STREAMS_PER_USER streams (429 `SSE.TOO_MANY_STREAMS`), a lifetime
+   * of SSE_MAX_LIFETIME_MS (then it ends; the client reconnects, with `Last-Event-ID`, and gets the current status
+   * first, so a terminal status reached meanwhile is never missed), and a client that stops reading is dropped
+   * (SSE_WRITE_TIMEOUT_MS without a drain, or SSE_MAX_BUFFERED_BYTES queued).
    */
   @Get(':id/events')
   async stream(
     @CurrentCaller() caller: Caller,
     @Param('id', OrderId) id: string,
+    // Accepted (and validated) so reconnecting clients are well-formed; the stream always restarts from a snapshot.
+    @ValidHeader('last-event-id', lastEventId.optional()) _lastEventId: string | undefined,
     @Req() request: GatewayRequest & { raw: import('node:http').IncomingMessage },
     @Res() reply: RawReply,
   ) {
@@ -75,8 +85,10 @@ export class OrdersController {
     let write: (update: OrderUpdate) => void = (update) => pending.push(update);
     const unsubscribe = this.events.subscribe(id, (update) => write(update));
     let order;
+    let slot;
     try {
       order = await this.orders.get(caller.userId, id);
+      slot = await this.slots.acquire(caller.userId);
     } catch (error) {
       unsubscribe();
       throw error;
@@ -92,19 +104,50 @@ export class OrdersController {
       'x-accel-buffering': 'no',
     });
     let lastStatus = order.status;
-    const close = () => {
+    let ended = false;
+    let stalled: NodeJS.Timeout | undefined;
+    const end = (reason: StreamEnd) => {
+      if (ended) return;
+      ended = true;
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
+      clearTimeout(stalled);
       unsubscribe();
       untrack();
-      if (!res.writableEnded) res.end();
+      slot.release();
+      this.slots.ended(reason);
+      // A slow client's queue is dropped with its socket; everyone else gets a clean end of the stream.
+      if (reason === 'slow_client') res.destroy();
+      else if (!res.writableEnded) res.end();
     };
-    const send = (event: string, data: unknown, eventId?: string) => {
-      res.write(`${eventId ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    /** Every write goes through here: a client that stops reading cannot make the gateway buffer without bound. */
+    const push = (chunk: string) => {
+      if (ended) return;
+      if (res.write(chunk)) return;
+      if (res.writableLength > this.config.SSE_MAX_BUFFERED_BYTES) {
+        end('slow_client');
+        return;
+      }
+      stalled ??= setTimeout(() => end('slow_client'), this.config.SSE_WRITE_TIMEOUT_MS);
     };
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.config.SSE_HEARTBEAT_MS);
-    request.raw.on('close', close);
-    const untrack = this.events.track(close);
+    res.on('drain', () => {
+      clearTimeout(stalled);
+      stalled = undefined;
+    });
+    const send = (event: string, data: unknown, eventId?: string) =>
+      push(`${eventId ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const heartbeat = setInterval(() => push(': heartbeat\n\n'), this.config.SSE_HEARTBEAT_MS);
+    const lifetime = setTimeout(() => {
+      push(': lifetime reached; reconnect for the current status\n\n');
+      end('lifetime');
+    }, this.config.SSE_MAX_LIFETIME_MS);
+    request.raw.on('close', () => end('client_closed'));
+    const untrack = this.events.track(() => end('shutdown'));
+    // The client may have gone while the snapshot was read: its 'close' has fired already.
+    if (!res.socket || res.socket.destroyed) end('client_closed');
 
+    // How soon a client reconnects after the stream ends (EventSource and fetch-event-source honour it).
+    push(`retry: ${RECONNECT_MS}\n\n`);
     send('status', {
       orderId: id,
       status: order.status,
@@ -120,13 +163,13 @@ export class OrdersController {
           { orderId: id, status: update.status, ...(update.reason ? { reason: update.reason } : {}), at: update.at },
           update.id,
         );
-        if (TERMINAL.has(update.status)) close();
+        if (TERMINAL.has(update.status)) end('terminal');
         return;
       }
       const { kind: _kind, id: eventId, ...step } = update;
       send('step', step, eventId);
     };
     for (const update of pending.splice(0)) write(update);
-    if (TERMINAL.has(lastStatus)) close();
+    if (TERMINAL.has(lastStatus)) end('terminal');
   }
 }
