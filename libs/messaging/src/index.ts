@@ -38,7 +38,7 @@ export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
 export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage, OUTBOX_STORE } from './messaging.module.js';
 export type { MessagingOptions } from './messaging.module.js';
-export { postgresServiceInfrastructure } from './service-infrastructure.js';
+export { migrateServiceDatabase, postgresServiceInfrastructure } from './service-infrastructure.js';
 export type { PostgresServiceOptions } from './service-infrastructure.js';
 export { LiveFeed } from './live-feed.js';
 export type { LiveFeedOptions } from './live-feed.js';

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { HealthModule, rabbitmqCheck } from '@refarch/health';
-import { PG_READINESS, PostgresModule, type PostgresReadiness } from '@refarch/postgres';
+import { migrate, PG_READINESS, PostgresModule, type PostgresReadiness } from '@refarch/postgres';
 import type { AmqpConnectionManager } from './connection.js';
 import { BROKER, MESSAGING_MIGRATIONS, MessagingModule, type MessagingOptions } from './messaging.module.js';
 
@@ -44,4 +44,17 @@ export function postgresServiceInfrastructure(options: PostgresServiceOptions): 
       ],
     }),
   ];
+}
+
+/**
+ * `npm run migrate` of a service on PostgreSQL (a Kubernetes Job, CI): the same migrations start-up applies — the
+ * messaging tables (outbox, inbox), then the service's own — and nothing else. Each service's `migrate.ts` is one call.
+ */
+export async function migrateServiceDatabase(
+  databaseUrl: string,
+  migrationsDir: string,
+  log: (message: string) => void = (message) => console.log(message),
+): Promise<void> {
+  await migrate({ databaseUrl, ...MESSAGING_MIGRATIONS, log });
+  await migrate({ databaseUrl, dir: migrationsDir, log });
 }

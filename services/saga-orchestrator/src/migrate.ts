@@ -1,9 +1,5 @@
-// `npm run migrate -w services/saga-orchestrator`: applies pending migrations and exits.
-import { MESSAGING_MIGRATIONS } from '@refarch/messaging';
-import { migrate } from '@refarch/postgres';
+// `npm run migrate -w services/saga-orchestrator`: applies pending migrations (the messaging tables, then its own) and exits.
+import { migrateServiceDatabase } from '@refarch/messaging';
 import { loadMigrationConfig, MIGRATIONS_DIR } from './config.js';
 
-const { DATABASE_URL } = loadMigrationConfig();
-const log = (message: string) => console.log(message);
-await migrate({ databaseUrl: DATABASE_URL, ...MESSAGING_MIGRATIONS, log });
-await migrate({ databaseUrl: DATABASE_URL, dir: MIGRATIONS_DIR, log });
+await migrateServiceDatabase(loadMigrationConfig().DATABASE_URL, MIGRATIONS_DIR);

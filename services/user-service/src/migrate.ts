@@ -1,6 +1,6 @@
-// `npm run migrate -w services/user-service`: applies pending migrations and exits (for a Kubernetes Job or CI).
-import { migrate } from '@refarch/postgres';
+// `npm run migrate -w services/user-service`: applies pending migrations (the messaging tables, then its own) and
+// exits (for a Kubernetes Job or CI).
+import { migrateServiceDatabase } from '@refarch/messaging';
 import { loadMigrationConfig, MIGRATIONS_DIR } from './config.js';
 
-const { DATABASE_URL } = loadMigrationConfig();
-await migrate({ databaseUrl: DATABASE_URL, dir: MIGRATIONS_DIR, log: (message) => console.log(message) });
+await migrateServiceDatabase(loadMigrationConfig().DATABASE_URL, MIGRATIONS_DIR);
