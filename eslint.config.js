@@ -1,5 +1,5 @@
 // ESLint flat config: type-aware TypeScript rules where bugs hide (floating and misused promises, exhaustive
-// switches) and Nx module boundaries on real tags (ARCHITECTURE §7): service → platform → util → contract.
+// switches) and Nx module boundaries on real tags (docs/architecture.md §7): service → platform → util → contract.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';

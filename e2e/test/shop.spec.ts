@@ -7,7 +7,7 @@ import { GATEWAY, startStack, type E2eStack } from './stack.js';
 /**
  * Black-box: the whole stack (e2e/test/stack.ts: started with `tools/stack.mjs` in its own databases, messaging
  * namespace and Redis prefix, restarts like Kubernetes — or a running one with `E2E_STACK_STATE_DIR`), driven through
- * the api-gateway's public API only (ARCHITECTURE §5: sign-in, orders, SSE, the lab). The invariants of ARCHITECTURE
+ * the api-gateway's public API only (docs/architecture.md §5: sign-in, orders, SSE, the lab). The invariants of docs/architecture.md
  * §3 are about state behind the gateway (reservations, shipments), so `invariants()` alone reads the services' own
  * APIs after every scenario. One scenario republishes an event through RabbitMQ (the duplicate-delivery case).
  */
@@ -87,7 +87,7 @@ const URL = {
     }
   }
 
-  /** ARCHITECTURE §3's invariants, checked through each service's own API. */
+  /** docs/architecture.md §3's invariants, checked through each service's own API. */
   async function invariants(orderIds: string[]) {
     const orders = await settle(orderIds);
     for (const o of orderIds) {

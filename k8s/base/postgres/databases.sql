@@ -1,4 +1,4 @@
--- One database per service that owns PostgreSQL data (ARCHITECTURE §2).
+-- One database per service that owns PostgreSQL data (docs/architecture.md §2).
 CREATE DATABASE refarch_users;
 CREATE DATABASE refarch_payments;
 CREATE DATABASE refarch_inventory;

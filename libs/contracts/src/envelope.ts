@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `<context>.<event-name>.v<N>`, e.g. `orders.order-created.v1` (ARCHITECTURE §4). */
+/** `<context>.<event-name>.v<N>`, e.g. `orders.order-created.v1` (docs/architecture.md §4). */
 export const EVENT_TYPE = /^[a-z][a-z0-9]*\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$/;
 
 /** The JSON envelope of every message; `data` is validated against the schema of `type`. */

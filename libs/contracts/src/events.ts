@@ -16,7 +16,7 @@ export const MESSAGES = {
   // users
   'users.user-registered.v1': z.strictObject({ userId: id, email: z.string().max(254), name: z.string().max(100) }),
 
-  // orders (ARCHITECTURE §3)
+  // orders (docs/architecture.md §3)
   'orders.order-created.v1': z.strictObject({ orderId: id, userId: id, items: pricedItems, totalCents: cents }),
   'orders.order-approved.v1': z.strictObject({ orderId: id, userId: id, totalCents: cents }),
   'orders.order-rejected.v1': z.strictObject({ orderId: id, userId: id, reason }),

@@ -1,5 +1,5 @@
 -- Up Migration
--- Transactional outbox (ARCHITECTURE §4): written in the same transaction as the state change, relayed to
+-- Transactional outbox (docs/architecture.md §4): written in the same transaction as the state change, relayed to
 -- RabbitMQ with publisher confirms, marked published only after the broker confirmed.
 CREATE TABLE outbox (
   seq          bigserial PRIMARY KEY,

@@ -1,6 +1,6 @@
 import type { Channel, ConfirmChannel } from 'amqplib';
 
-/** Topic exchange of every event; routing key = event type (ARCHITECTURE §4). */
+/** Topic exchange of every event; routing key = event type (docs/architecture.md §4). */
 export const EVENTS_EXCHANGE = 'refarch.events';
 /**
  * Alternate exchange of `refarch.events`: an event no queue is bound to lands in the `refarch.unrouted` queue

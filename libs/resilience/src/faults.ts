@@ -34,7 +34,7 @@ interface FaultReply {
 }
 
 /**
- * Breaks a service on purpose (ARCHITECTURE §6): `error` answers 503, `latency` delays, `hang` never answers
+ * Breaks a service on purpose (docs/architecture.md §6): `error` answers 503, `latency` delays, `hang` never answers
  * (until the client gives up or the service shuts down), each for `errorRate` of business requests.
  */
 export class FaultInjector {

@@ -116,7 +116,7 @@ async function fromContainer(kind: InfraKind): Promise<string> {
 const cache = new Map<InfraKind, Promise<ResolvedInfra | string>>();
 
 /**
- * Finds a real server for `kind` (ARCHITECTURE §8): the `TEST_*_URL` variable, else the well-known loopback
+ * Finds a real server for `kind` (docs/architecture.md §8): the `TEST_*_URL` variable, else the well-known loopback
  * service if it answers, else a testcontainers container. Resolves to the reason when none is available.
  */
 export function resolveInfra(kind: InfraKind): Promise<ResolvedInfra | string> {

@@ -7,7 +7,7 @@ async function freshResolver() {
   return import('../src/infrastructure.js');
 }
 
-describe('resolveInfra (ARCHITECTURE §8 order)', () => {
+describe('resolveInfra (docs/architecture.md §8 order)', () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };

@@ -1,5 +1,5 @@
 -- Up Migration
--- The demo catalog (ARCHITECTURE §5: GET /api/products). Prices in integer cents.
+-- The demo catalog (docs/architecture.md §5: GET /api/products). Prices in integer cents.
 INSERT INTO products (sku, name, price_cents, stock) VALUES
   ('MUG-CLASSIC',   'Classic ceramic mug',           1299, 120),
   ('TEE-REFARCH',   'RefArch t-shirt',               2499,  80),
