@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run stack [-- --only user-service,...]`: builds, then starts every service built so far against the local
+// `npm run stack [-- --only user-service,...]`: builds, then starts every service of the catalog against the local
 // PostgreSQL/Redis/RabbitMQ, in dependency order, waits until each is ready, prints a table of URLs, and stops
 // everything cleanly on Ctrl-C. Logs go to .stack/logs/<service>.log (JSON lines). `--help` lists the options
 // (the e2e suite uses them to run a stack of its own: own databases, queue namespace, restarts).
@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { loadCatalog } from './catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = {
@@ -34,93 +35,48 @@ const INFRA = {
   },
 };
 
-/** Every service built so far, in start order (a service starts after those it calls). */
-const SERVICES = [
-  {
-    name: 'user-service',
-    port: 3001,
-    needs: ['postgres', 'rabbitmq'],
-    database: 'users',
+/**
+ * Every service of the catalog (tools/catalog.mjs: the "refarch" block of each service's package.json), in start
+ * order — a service starts after the services it calls — with the environment the stack gives it.
+ */
+const SERVICES = loadCatalog().map((entry) => {
+  const override = entry.database?.override && process.env[entry.database.override];
+  return {
+    name: entry.name,
+    dir: entry.dir,
+    port: entry.port,
+    needs: entry.needs,
+    // A store URL given in the environment (STACK_ORDERS_DB_URL=mongodb://…) replaces the stack's database.
+    database: override ? undefined : entry.database?.name,
+    entry: entry.entry,
+    readyPath: entry.readyPath,
+    public: entry.public,
+    consumes: entry.consumes === true,
     env: (ctx) => ({
-      DATABASE_URL: ctx.databaseUrl('users'),
-      RABBITMQ_URL: INFRA.rabbitmq.url,
-      JWT_PRIVATE_KEY: ctx.jwtPrivateKey,
-      ADMIN_EMAILS: 'admin@refarch.local',
+      ...(entry.kind === 'worker' ? { WORKER_ROLE: entry.role } : {}),
+      ...(entry.database ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name) } : {}),
+      ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: INFRA.rabbitmq.url } : {}),
+      ...(entry.needs.includes('redis') ? { REDIS_URL: INFRA.redis.url } : {}),
+      ...Object.fromEntries(
+        Object.entries(entry.calls).map(([called, variable]) => [variable, `http://127.0.0.1:${portOf(called)}`]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(entry.stackEnv ?? {}).map(([variable, template]) => [variable, fill(template, ctx)]),
+      ),
     }),
-  },
-  {
-    name: 'payment-service',
-    port: 3003,
-    needs: ['postgres', 'rabbitmq'],
-    database: 'payments',
-    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('payments'), RABBITMQ_URL: INFRA.rabbitmq.url }),
-  },
-  {
-    name: 'inventory-service',
-    port: 3004,
-    needs: ['postgres', 'rabbitmq'],
-    database: 'inventory',
-    env: (ctx) => ({ DATABASE_URL: ctx.databaseUrl('inventory'), RABBITMQ_URL: INFRA.rabbitmq.url }),
-  },
-  {
-    name: 'shipping-worker',
-    dir: 'workers',
-    port: 3006,
-    needs: ['postgres', 'rabbitmq'],
-    database: 'shipping',
-    env: (ctx) => ({
-      WORKER_ROLE: 'shipping',
-      DATABASE_URL: ctx.databaseUrl('shipping'),
-      RABBITMQ_URL: INFRA.rabbitmq.url,
-    }),
-  },
-  {
-    name: 'order-service',
-    port: 3002,
-    needs: ['postgres', 'rabbitmq'],
-    // The PostgreSQL adapter of the order store; set STACK_ORDERS_DB_URL=mongodb://… to use a MongoDB instead.
-    database: process.env.STACK_ORDERS_DB_URL ? undefined : 'orders',
-    env: (ctx) => ({
-      ORDERS_DB_URL: process.env.STACK_ORDERS_DB_URL ?? ctx.databaseUrl('orders'),
-      RABBITMQ_URL: INFRA.rabbitmq.url,
-      INVENTORY_URL: 'http://127.0.0.1:3004',
-    }),
-  },
-  {
-    name: 'saga-orchestrator',
-    port: 3005,
-    needs: ['postgres', 'rabbitmq'],
-    database: 'sagas',
-    env: (ctx) => ({
-      DATABASE_URL: ctx.databaseUrl('sagas'),
-      RABBITMQ_URL: INFRA.rabbitmq.url,
-      PAYMENT_URL: 'http://127.0.0.1:3003',
-      INVENTORY_URL: 'http://127.0.0.1:3004',
-      ORDER_URL: 'http://127.0.0.1:3002',
-    }),
-  },
-  {
-    name: 'api-gateway',
-    port: 8080,
-    needs: ['redis', 'rabbitmq'],
-    // The service URLs default to the ports above (127.0.0.1:3001…3006).
-    env: () => ({
-      REDIS_URL: INFRA.redis.url,
-      REDIS_KEY_PREFIX: `${options.namespace ?? 'refarch'}:`,
-      RABBITMQ_URL: INFRA.rabbitmq.url,
-    }),
-  },
-  {
-    name: 'frontend',
-    port: 3000,
-    needs: [],
-    // A static server, not a Nest service: its own entry and probe, no metrics.
-    entry: 'server.mjs',
-    readyPath: '/ready',
-    // The browser calls the gateway directly (CORS allows this origin); in Kubernetes the ingress serves both.
-    env: () => ({ API_BASE_URL: 'http://127.0.0.1:8080' }),
-  },
-];
+  };
+});
+
+function portOf(name) {
+  return SERVICES.find((s) => s.name === name).port;
+}
+
+/** `{jwtPrivateKey}` and `{namespace}` in a catalog entry's stackEnv. */
+function fill(template, ctx) {
+  return template
+    .replaceAll('{jwtPrivateKey}', ctx.jwtPrivateKey)
+    .replaceAll('{namespace}', options.namespace ?? 'refarch');
+}
 
 const USAGE = `usage: npm run stack [-- options]
   --only <a,b,...>         start these services only
@@ -272,6 +228,15 @@ function tail(file, lines = 15) {
 const selected = parseArgs(process.argv.slice(2));
 const logDir = path.join(options.stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
+// What this stack runs, for tools that clean up after it (the e2e helper removes the consumer queues).
+writeFileSync(
+  path.join(options.stateDir, 'services.json'),
+  `${JSON.stringify(
+    selected.map((s) => ({ name: s.name, port: s.port, consumes: s.consumes })),
+    null,
+    2,
+  )}\n`,
+);
 
 // 1. Infrastructure
 const needed = [...new Set(selected.flatMap((s) => s.needs))];
@@ -410,14 +375,14 @@ for (const service of selected) {
 // 4. Demo accounts
 const accounts = demoAccounts();
 const seeded = selected.some((s) => s.name === 'user-service')
-  ? await seedDemoAccounts('http://127.0.0.1:3001', accounts)
+  ? await seedDemoAccounts(`http://127.0.0.1:${portOf('user-service')}`, accounts)
   : ['user-service not started'];
 for (const problem of seeded) console.error(`  demo accounts: ${problem}`);
 
 // 5. Table
-// The frontend first: it is where a person starts.
+// What is served at the site's root (the frontend) first: it is where a person starts.
 const rows = [...selected]
-  .sort((a, b) => (a.name === 'frontend' ? -1 : b.name === 'frontend' ? 1 : 0))
+  .sort((a, b) => Number(b.public === '/') - Number(a.public === '/'))
   .map((s) => [
     s.name,
     `http://localhost:${s.port}`,

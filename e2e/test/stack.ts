@@ -101,7 +101,7 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
         const code = await exited;
         if (code !== 0) throw new Error(`the stack stopped with ${code}:\n${output.slice(-2000)}`);
       }
-      await cleanUp(infra, namespace, dbPrefix);
+      await cleanUp(infra, namespace, dbPrefix, stateDir);
     },
   };
 }
@@ -111,8 +111,18 @@ async function cleanUp(
   infra: { postgres: string; rabbitmq: string; redis: string },
   namespace: string,
   dbPrefix: string,
+  stateDir: string,
 ) {
-  await deleteMessagingNamespace(infra.rabbitmq, namespace, ['saga-orchestrator', 'shipping-worker']);
+  // The consumer queues of the services the stack ran (its services.json, from the catalog) are named after them.
+  const services = JSON.parse(readFileSync(path.join(stateDir, 'services.json'), 'utf8')) as {
+    name: string;
+    consumes: boolean;
+  }[];
+  await deleteMessagingNamespace(
+    infra.rabbitmq,
+    namespace,
+    services.filter((s) => s.consumes).map((s) => s.name),
+  );
   const redis = new Redis(infra.redis);
   const keys = await redis.keys(`${namespace}:*`);
   if (keys.length) await redis.del(...keys);

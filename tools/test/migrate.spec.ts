@@ -6,17 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { createTestDatabase, requireInfra, testPool } from '@refarch/testing';
+import { loadCatalog } from '../catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infra = await requireInfra('npm run migrate of every service', 'postgres');
 
-const services: [name: string, urlVariable: string][] = [
-  ['user-service', 'DATABASE_URL'],
-  ['order-service', 'ORDERS_DB_URL'],
-  ['payment-service', 'DATABASE_URL'],
-  ['inventory-service', 'DATABASE_URL'],
-  ['saga-orchestrator', 'DATABASE_URL'],
-  ['workers', 'DATABASE_URL'],
+// Every service folder of the catalog that owns a PostgreSQL database, with the variable naming it.
+const services = [
+  ...new Map(
+    loadCatalog()
+      .filter((e) => e.database)
+      .map((e) => [e.dir, e.database!.env] as const),
+  ),
 ];
 
 (infra ? describe : describe.skip)('npm run migrate', () => {

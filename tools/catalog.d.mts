@@ -1,0 +1,30 @@
+/** One service of the catalog (the "refarch" block of services/<dir>/package.json); see tools/catalog.mjs. */
+export interface CatalogEntry {
+  name: string;
+  /** Folder under services/. */
+  dir: string;
+  kind: 'nest' | 'worker' | 'static';
+  /** WORKER_ROLE of a worker. */
+  role?: string;
+  /** Local port (npm run stack). */
+  port: number;
+  needs: ('postgres' | 'redis' | 'rabbitmq')[];
+  database?: { name: string; env: string; override?: string };
+  /** Called service → the variable holding its URL. */
+  calls: Record<string, string>;
+  /** Has a consumer queue of its own, named after it. */
+  consumes?: boolean;
+  /** Route prefix of the public entry serving it. */
+  public?: string;
+  /** Production replicas. */
+  replicas?: number;
+  stackEnv?: Record<string, string>;
+  entry?: string;
+  readyPath?: string;
+  livePath?: string;
+}
+
+export const root: string;
+export function loadCatalog(workspace?: string): CatalogEntry[];
+export function startOrder(entries: CatalogEntry[]): CatalogEntry[];
+export function imageOf(entry: CatalogEntry): string;

@@ -1,0 +1,105 @@
+// The service catalog: every service declares its runtime facts once, in a "refarch" block of its own package.json
+// (services/<dir>/package.json → refarch.services[]). Everything that lists services reads this: the stack runner,
+// the image scripts, the e2e stack helper, the consistency tests. docs/fork-a-service.md describes the fields.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const KINDS = ['nest', 'worker', 'static'];
+const INFRA = ['postgres', 'redis', 'rabbitmq'];
+const NAME = /^[a-z][a-z0-9-]{1,40}$/;
+const ENV = /^[A-Z][A-Z0-9_]*$/;
+
+/** Problems of one entry, each naming its file and field. */
+function problemsOf(entry, where) {
+  const problems = [];
+  const bad = (field, why) => problems.push(`${where}: ${field} ${why}`);
+  if (typeof entry.name !== 'string' || !NAME.test(entry.name)) bad('name', 'must be lower-case letters, digits and -');
+  if (!KINDS.includes(entry.kind)) bad('kind', `must be one of ${KINDS.join(', ')}`);
+  if (entry.kind === 'worker' && typeof entry.role !== 'string') bad('role', 'is required for a worker (WORKER_ROLE)');
+  if (!Number.isInteger(entry.port) || entry.port < 1 || entry.port > 65535) bad('port', 'must be a port number');
+  if (!Array.isArray(entry.needs) || entry.needs.some((n) => !INFRA.includes(n))) {
+    bad('needs', `must list some of ${INFRA.join(', ')}`);
+  }
+  if (entry.database !== undefined) {
+    const { name, env } = entry.database ?? {};
+    if (typeof name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(name)) bad('database.name', 'must be a lower-case name');
+    if (typeof env !== 'string' || !ENV.test(env)) bad('database.env', 'must be an environment variable name');
+    if (!entry.needs?.includes('postgres')) bad('needs', 'must include postgres when a database is declared');
+  }
+  if (typeof entry.calls !== 'object' || entry.calls === null || Array.isArray(entry.calls)) {
+    bad('calls', 'must map called services to the variable holding their URL');
+  } else {
+    for (const [service, env] of Object.entries(entry.calls)) {
+      if (typeof env !== 'string' || !ENV.test(env)) bad(`calls.${service}`, 'must be an environment variable name');
+    }
+  }
+  if (entry.replicas !== undefined && (!Number.isInteger(entry.replicas) || entry.replicas < 1)) {
+    bad('replicas', 'must be a positive integer (production replicas)');
+  }
+  return problems;
+}
+
+/** Orders entries so that every service comes after the services it calls (catalog order breaks ties). */
+export function startOrder(entries) {
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const ordered = [];
+  const state = new Map();
+  const visit = (entry, trail) => {
+    if (state.get(entry.name) === 'done') return;
+    if (state.get(entry.name) === 'visiting') {
+      throw new Error(`service catalog: call cycle ${[...trail, entry.name].join(' → ')}`);
+    }
+    state.set(entry.name, 'visiting');
+    for (const called of Object.keys(entry.calls)) visit(byName.get(called), [...trail, entry.name]);
+    state.set(entry.name, 'done');
+    ordered.push(entry);
+  };
+  for (const entry of entries) visit(entry, []);
+  return ordered;
+}
+
+/**
+ * Every service of the workspace, validated, in start order: `{ name, dir, kind, port, needs, database?, calls,
+ * replicas?, ... }`, `dir` being its folder under services/. Throws one error listing every problem.
+ */
+export function loadCatalog(workspace = root) {
+  const entries = [];
+  const problems = [];
+  const servicesDir = path.join(workspace, 'services');
+  for (const dir of readdirSync(servicesDir).sort()) {
+    const file = path.join(servicesDir, dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const where = `services/${dir}/package.json`;
+    const block = JSON.parse(readFileSync(file, 'utf8')).refarch;
+    if (!Array.isArray(block?.services) || block.services.length === 0) {
+      problems.push(`${where}: no "refarch": { "services": [...] } block (the service catalog entry)`);
+      continue;
+    }
+    for (const entry of block.services) {
+      problems.push(...problemsOf(entry, where));
+      entries.push({ ...entry, dir });
+    }
+  }
+  const names = new Map();
+  const ports = new Map();
+  for (const entry of entries) {
+    if (names.has(entry.name)) problems.push(`service ${entry.name} is declared twice`);
+    if (ports.has(entry.port))
+      problems.push(`port ${entry.port} is used by ${ports.get(entry.port)} and ${entry.name}`);
+    names.set(entry.name, entry);
+    ports.set(entry.port, entry.name);
+  }
+  for (const entry of entries) {
+    for (const called of Object.keys(entry.calls ?? {})) {
+      if (!names.has(called)) problems.push(`${entry.name} calls ${called}, which is not in the catalog`);
+    }
+  }
+  if (problems.length) throw new Error(`service catalog:\n  ${problems.join('\n  ')}`);
+  return startOrder(entries);
+}
+
+/** The image a catalog entry runs: one per service folder (the workers' roles share `refarch/workers`). */
+export const imageOf = (entry) => `refarch/${entry.dir}`;

@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { render } from '../../k8s/test/policy.js';
+import { gatewayEnv } from '../../services/api-gateway/src/config.js';
+import { loadCatalog, root, type CatalogEntry } from '../catalog.mjs';
+import { catalogDisagreements, readWritten } from './catalog-agreement.js';
+
+const catalog = loadCatalog();
+const written = readWritten(root, render, Object.keys(gatewayEnv.shape));
+
+describe('the service catalog', () => {
+  it('declares every service, each after the services it calls', () => {
+    expect(catalog.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['user-service', 'order-service', 'saga-orchestrator', 'shipping-worker', 'frontend']),
+    );
+    const position = new Map(catalog.map((e, i) => [e.name, i]));
+    for (const entry of catalog) {
+      for (const called of Object.keys(entry.calls))
+        expect(position.get(called)).toBeLessThan(position.get(entry.name)!);
+    }
+  });
+
+  it('agrees with everything written from it: k8s base and overlays, compose, databases.sql, the gateway', () => {
+    expect(catalogDisagreements(catalog, written)).toEqual([]);
+  });
+
+  it('finds a service missing from every written list, and a replica count that differs', () => {
+    const extra: CatalogEntry = {
+      name: 'loyalty-service',
+      dir: 'loyalty-service',
+      kind: 'nest',
+      port: 3010,
+      needs: ['postgres'],
+      database: { name: 'loyalty', env: 'DATABASE_URL' },
+      calls: {},
+      replicas: 2,
+    };
+    const changed = catalog.map((e) => (e.name === 'order-service' ? { ...e, replicas: 4 } : e));
+    expect(catalogDisagreements([...changed, extra], written)).toEqual([
+      'overlay production runs 5 replicas of order-service, the catalog says 4',
+      'k8s/base/kustomization.yaml lacks loyalty-service',
+      'k8s/base renders no Deployment loyalty-service',
+      'k8s/base renders no Service loyalty-service',
+      'overlay microk8s has no images: entry for refarch/loyalty-service',
+      'overlay production has no images: entry for refarch/loyalty-service',
+      'overlay production runs no replicas of loyalty-service, the catalog says 2',
+      'overlay production has no PodDisruptionBudget for loyalty-service',
+      'docker/compose.yaml has no service loyalty-service',
+      'k8s/base/postgres/databases.sql does not create refarch_loyalty',
+    ]);
+  });
+
+  it('lists every problem of a bad entry in one error', () => {
+    const workspace = mkdtempSync(path.join(tmpdir(), 'refarch-catalog-'));
+    try {
+      cpSync(path.join(root, 'services/user-service/package.json'), path.join(workspace, 'services/a/package.json'), {
+        recursive: true,
+      });
+      const file = path.join(workspace, 'services/a/package.json');
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      pkg.refarch.services[0] = { name: 'Bad Name', kind: 'lambda', port: 0, needs: ['kafka'], calls: { nope: 'x' } };
+      writeFileSync(file, JSON.stringify(pkg));
+      cpSync(path.join(root, 'services/api-gateway/package.json'), path.join(workspace, 'services/b/package.json'));
+      const b = JSON.parse(readFileSync(path.join(workspace, 'services/b/package.json'), 'utf8'));
+      delete b.refarch;
+      writeFileSync(path.join(workspace, 'services/b/package.json'), JSON.stringify(b));
+      let message = '';
+      try {
+        loadCatalog(workspace);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      for (const expected of [
+        'services/a/package.json: name must be lower-case letters, digits and -',
+        'services/a/package.json: kind must be one of nest, worker, static',
+        'services/a/package.json: port must be a port number',
+        'services/a/package.json: needs must list some of postgres, redis, rabbitmq',
+        'services/a/package.json: calls.nope must be an environment variable name',
+        'Bad Name calls nope, which is not in the catalog',
+        'services/b/package.json: no "refarch": { "services": [...] } block',
+      ]) {
+        expect(message).toContain(expected);
+      }
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('drives npm run stack: its services, in the catalog order', () => {
+    const help = execFileSync(process.execPath, [path.join(root, 'tools/stack.mjs'), '--help'], { encoding: 'utf8' });
+    expect(/^services: (.*)$/m.exec(help)?.[1]).toBe(catalog.map((e) => e.name).join(', '));
+  });
+});
