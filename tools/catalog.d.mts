@@ -22,9 +22,21 @@ export interface CatalogEntry {
   entry?: string;
   readyPath?: string;
   livePath?: string;
+  /** Dependencies the service serves without (readiness reports them degraded, stays 200). */
+  optional?: ('postgres' | 'redis' | 'rabbitmq')[];
 }
 
 export const root: string;
 export function loadCatalog(workspace?: string): CatalogEntry[];
 export function startOrder(entries: CatalogEntry[]): CatalogEntry[];
 export function imageOf(entry: CatalogEntry): string;
+
+export interface EnvironmentContext {
+  databaseUrl(name: string): string;
+  rabbitmqUrl: string;
+  redisUrl: string;
+  urlOf(service: string): string;
+  jwtPrivateKey: string;
+  namespace?: string;
+}
+export function serviceEnvironment(entry: CatalogEntry, ctx: EnvironmentContext): Record<string, string>;

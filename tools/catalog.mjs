@@ -23,6 +23,12 @@ function problemsOf(entry, where) {
   if (!Array.isArray(entry.needs) || entry.needs.some((n) => !INFRA.includes(n))) {
     bad('needs', `must list some of ${INFRA.join(', ')}`);
   }
+  if (
+    entry.optional !== undefined &&
+    (!Array.isArray(entry.optional) || entry.optional.some((n) => !entry.needs?.includes(n)))
+  ) {
+    bad('optional', 'must list some of its needs');
+  }
   if (entry.database !== undefined) {
     const { name, env } = entry.database ?? {};
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(name)) bad('database.name', 'must be a lower-case name');
@@ -103,3 +109,24 @@ export function loadCatalog(workspace = root) {
 
 /** The image a catalog entry runs: one per service folder (the workers' roles share `refarch/workers`). */
 export const imageOf = (entry) => `refarch/${entry.dir}`;
+
+/**
+ * The environment a catalog entry runs with, as `npm run stack` (and the conformance suite) give it. `ctx`:
+ * `databaseUrl(name)`, `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
+ * `{jwtPrivateKey}` and `{namespace}` in the entry's stackEnv are filled in.
+ */
+export function serviceEnvironment(entry, ctx) {
+  const override = entry.database?.override && process.env[entry.database.override];
+  const fill = (template) =>
+    template.replaceAll('{jwtPrivateKey}', ctx.jwtPrivateKey).replaceAll('{namespace}', ctx.namespace ?? 'refarch');
+  return {
+    ...(entry.kind === 'worker' ? { WORKER_ROLE: entry.role } : {}),
+    ...(entry.database ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name) } : {}),
+    ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: ctx.rabbitmqUrl } : {}),
+    ...(entry.needs.includes('redis') ? { REDIS_URL: ctx.redisUrl } : {}),
+    ...Object.fromEntries(Object.entries(entry.calls).map(([called, variable]) => [variable, ctx.urlOf(called)])),
+    ...Object.fromEntries(
+      Object.entries(entry.stackEnv ?? {}).map(([variable, template]) => [variable, fill(template)]),
+    ),
+  };
+}

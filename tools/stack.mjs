@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadCatalog } from './catalog.mjs';
+import { loadCatalog, serviceEnvironment } from './catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = {
@@ -52,30 +52,19 @@ const SERVICES = loadCatalog().map((entry) => {
     readyPath: entry.readyPath,
     public: entry.public,
     consumes: entry.consumes === true,
-    env: (ctx) => ({
-      ...(entry.kind === 'worker' ? { WORKER_ROLE: entry.role } : {}),
-      ...(entry.database ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name) } : {}),
-      ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: INFRA.rabbitmq.url } : {}),
-      ...(entry.needs.includes('redis') ? { REDIS_URL: INFRA.redis.url } : {}),
-      ...Object.fromEntries(
-        Object.entries(entry.calls).map(([called, variable]) => [variable, `http://127.0.0.1:${portOf(called)}`]),
-      ),
-      ...Object.fromEntries(
-        Object.entries(entry.stackEnv ?? {}).map(([variable, template]) => [variable, fill(template, ctx)]),
-      ),
-    }),
+    env: (ctx) =>
+      serviceEnvironment(entry, {
+        ...ctx,
+        rabbitmqUrl: INFRA.rabbitmq.url,
+        redisUrl: INFRA.redis.url,
+        urlOf: (name) => `http://127.0.0.1:${portOf(name)}`,
+        namespace: options.namespace,
+      }),
   };
 });
 
 function portOf(name) {
   return SERVICES.find((s) => s.name === name).port;
-}
-
-/** `{jwtPrivateKey}` and `{namespace}` in a catalog entry's stackEnv. */
-function fill(template, ctx) {
-  return template
-    .replaceAll('{jwtPrivateKey}', ctx.jwtPrivateKey)
-    .replaceAll('{namespace}', options.namespace ?? 'refarch');
 }
 
 const USAGE = `usage: npm run stack [-- options]

@@ -1,0 +1,258 @@
+// The conformance checks every backend service passes (docs/fork-a-service.md, "Conformance"). Each check takes a
+// running service (its URL and the means to cut its dependencies) and returns what is wrong, [] when it conforms —
+// so the same checks run on every service of the catalog and, to prove each can fail, on a service that breaks it.
+import { spawn, spawnSync } from 'node:child_process';
+
+export interface ServiceUnderCheck {
+  name: string;
+  url: string;
+  adminToken: string;
+  /** Dependencies that must fail readiness when cut, and those that only degrade it. */
+  required: string[];
+  optional: string[];
+  /** Cuts (or restores) one dependency through the service's own TCP proxy. */
+  cut(dependency: string): void;
+  restore(dependency: string): void;
+}
+
+type Problems = string[];
+
+async function http(base: string, path: string, init: RequestInit & { timeoutMs?: number } = {}) {
+  const started = Date.now();
+  const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 5_000) });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, body, text, ms: Date.now() - started };
+}
+
+const isProblem = (r: { status: number; headers: Headers; body: any }) =>
+  /application\/problem\+json/.test(r.headers.get('content-type') ?? '') &&
+  typeof r.body?.code === 'string' &&
+  r.body.status === r.status;
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Liveness answers 200 without touching dependencies; readiness is 503 naming a cut dependency, 200 once back. */
+export async function healthSemantics(s: ServiceUnderCheck): Promise<Problems> {
+  const problems: Problems = [];
+  const ready = () => http(s.url, '/health/ready');
+  if (!(await until(async () => (await ready()).status === 200, 15_000))) {
+    return [`/health/ready is not 200 with every dependency up`];
+  }
+  for (const dependency of [...s.required, ...s.optional]) {
+    s.cut(dependency);
+    try {
+      const live = await http(s.url, '/health/live');
+      if (live.status !== 200) problems.push(`/health/live is ${live.status} while ${dependency} is cut (must be 200)`);
+      const expected = s.required.includes(dependency) ? 503 : 200;
+      const named = await until(async () => {
+        const r = await ready();
+        const report = r.body?.error?.[dependency] ?? r.body?.details?.[dependency];
+        return r.status === expected && (expected === 503 ? report?.status === 'down' : report?.degraded === true);
+      }, 10_000);
+      if (!named) {
+        problems.push(
+          expected === 503
+            ? `/health/ready does not answer 503 naming ${dependency} while it is cut`
+            : `/health/ready does not stay 200 reporting ${dependency} degraded while it is cut`,
+        );
+      }
+    } finally {
+      s.restore(dependency);
+    }
+    if (!(await until(async () => (await ready()).status === 200, 20_000))) {
+      problems.push(`/health/ready is not 200 again after ${dependency} came back`);
+    }
+  }
+  return problems;
+}
+
+/** `/metrics` parses, has the HTTP RED histogram by route template and the process and event-loop metrics, and
+ * passes `promtool check metrics` (when promtool is installed). */
+export async function metrics(s: ServiceUnderCheck, promtool = '/usr/bin/promtool'): Promise<Problems> {
+  const problems: Problems = [];
+  await http(s.url, '/health/ready');
+  const r = await http(s.url, '/metrics');
+  if (r.status !== 200 || !/^text\/plain/.test(r.headers.get('content-type') ?? '')) {
+    return [`/metrics answers ${r.status} ${r.headers.get('content-type')}`];
+  }
+  for (const family of [
+    'http_server_request_duration_seconds',
+    'process_cpu_seconds_total',
+    'nodejs_eventloop_lag_p99_seconds',
+  ]) {
+    if (!new RegExp(`^# TYPE ${family} `, 'm').test(r.text)) problems.push(`/metrics has no ${family}`);
+  }
+  if (!/^http_server_request_duration_seconds_count\{[^}]*route="\/health\/ready"/m.test(r.text)) {
+    problems.push('/metrics has no request histogram labelled by route template (route="/health/ready")');
+  }
+  if (spawnSync(promtool, ['--version']).status === 0) {
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: r.text, encoding: 'utf8' });
+    const said = `${check.stdout}${check.stderr}`.trim();
+    if (check.status !== 0 || said) problems.push(`promtool check metrics: ${said.split('\n').slice(0, 3).join('; ')}`);
+  }
+  return problems;
+}
+
+/** Bad input is a 4xx problem+json with a stable code, never a 5xx. */
+export async function badInput(s: ServiceUnderCheck): Promise<Problems> {
+  const problems: Problems = [];
+  const auth = { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' };
+  const cases: [string, string, RequestInit][] = [
+    ['an unknown route', '/conformance/no-such-route', {}],
+    ['malformed JSON', '/admin/faults', { method: 'PUT', headers: auth, body: '{"mode": ' }],
+    [
+      'an unknown field',
+      '/admin/faults',
+      { method: 'PUT', headers: auth, body: JSON.stringify({ mode: 'off', x: 1 }) },
+    ],
+    [
+      'an oversized body',
+      '/admin/faults',
+      { method: 'PUT', headers: auth, body: JSON.stringify({ mode: 'off', pad: 'x'.repeat(2 * 1024 * 1024) }) },
+    ],
+    ['a bad path id', '/admin/breakers/..%2F..%2Fetc%2Fpasswd%00', { headers: auth }],
+  ];
+  for (const [label, path, init] of cases) {
+    const r = await http(s.url, path, init).catch((error: Error) => ({ status: 0, error }) as never);
+    if (!(r.status >= 400 && r.status < 500) || !isProblem(r)) {
+      problems.push(
+        `${label} gets ${r.status}${isProblem(r) ? '' : ' without a problem+json code'}, not a 4xx problem`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** `x-correlation-id` is echoed. */
+export async function correlation(s: ServiceUnderCheck): Promise<Problems> {
+  const id = `conformance-${Date.now()}`;
+  const r = await http(s.url, '/health/live', { headers: { 'x-correlation-id': id } });
+  return r.headers.get('x-correlation-id') === id ? [] : ['x-correlation-id is not echoed'];
+}
+
+/** The admin API needs its token; `error`, `latency` and `hang` each do what they say, and `off` ends them. */
+export async function adminFaults(s: ServiceUnderCheck): Promise<Problems> {
+  const problems: Problems = [];
+  const set = (body: unknown, token: string | null = s.adminToken) =>
+    http(s.url, '/admin/faults', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const probe = '/conformance/probe';
+  if ((await set({ mode: 'error' }, null)).status !== 401) problems.push('/admin/faults without the token is not 401');
+  if ((await set({ mode: 'error' }, 'wrong-token-wrong-token')).status !== 401) {
+    problems.push('/admin/faults with a wrong token is not 401');
+  }
+  try {
+    await set({ mode: 'error', errorRate: 1 });
+    const failed = await http(s.url, probe);
+    if (failed.status !== 503 || failed.body?.code !== 'FAULT.INJECTED') {
+      problems.push(
+        `mode error: a request gets ${failed.status}${failed.body?.code ? ` ${failed.body.code}` : ''}, not 503 FAULT.INJECTED`,
+      );
+    }
+    const live = await http(s.url, '/health/live');
+    if (live.status !== 200) problems.push('mode error also breaks /health/live');
+    await set({ mode: 'latency', errorRate: 1, latencyMs: 400 });
+    const slow = await http(s.url, probe);
+    if (slow.ms < 400) problems.push(`mode latency 400 ms: a request answered in ${slow.ms} ms`);
+    await set({ mode: 'hang', errorRate: 1 });
+    const hung = await http(s.url, probe, { timeoutMs: 800 }).then(
+      () => false,
+      () => true,
+    );
+    if (!hung) problems.push('mode hang: a request was answered');
+  } finally {
+    await set({ mode: 'off' });
+  }
+  const after = await http(s.url, probe);
+  if (after.status === 503) problems.push('mode off: requests still fail');
+  return problems;
+}
+
+/** A bad environment exits non-zero and names every bad variable in one message. */
+export async function badEnvironment(
+  command: { args: string[]; cwd: string; env: Record<string, string> },
+  bad: Record<string, string>,
+): Promise<Problems> {
+  const child = spawn(process.execPath, command.args, { cwd: command.cwd, env: { ...command.env, ...bad } });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  const problems: Problems = [];
+  if (code === 0 || code === null) problems.push(`a bad environment does not exit non-zero (${code ?? 'killed'})`);
+  const missing = Object.keys(bad).filter((name) => !output.includes(name));
+  if (missing.length) problems.push(`the start-up error does not name ${missing.join(', ')}`);
+  if (/\n\s+at .*\(.*:\d+:\d+\)/.test(output)) problems.push('the start-up error is a stack trace');
+  return problems;
+}
+
+/** SIGTERM during a burst: every request accepted is answered, and the process exits 0 within 10 s. */
+export async function gracefulShutdown(
+  s: ServiceUnderCheck,
+  process_: { kill(signal: NodeJS.Signals): void; exited: Promise<number | null> },
+): Promise<Problems> {
+  const problems: Problems = [];
+  const auth = { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' };
+  // A burst of slow requests (latency fault), in flight when SIGTERM arrives.
+  await http(s.url, '/admin/faults', {
+    method: 'PUT',
+    headers: auth,
+    body: JSON.stringify({ mode: 'latency', latencyMs: 1_000 }),
+  });
+  const burst = Array.from({ length: 20 }, () => http(s.url, '/conformance/probe', { timeoutMs: 15_000 }));
+  await new Promise((r) => setTimeout(r, 300));
+  const started = Date.now();
+  process_.kill('SIGTERM');
+  const results = await Promise.allSettled(burst);
+  const dropped = results.filter((r) => r.status === 'rejected').length;
+  if (dropped) problems.push(`${dropped} of 20 requests in flight at SIGTERM got no answer`);
+  const code = await Promise.race([
+    process_.exited,
+    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 12_000)),
+  ]);
+  if (code === 'timeout') problems.push('the process did not exit within 10 s of SIGTERM');
+  else if (code !== 0) problems.push(`the process exited ${code} after SIGTERM (must be 0)`);
+  else if (Date.now() - started > 10_000) problems.push(`the process took ${Date.now() - started} ms to exit`);
+  return problems;
+}
+
+/** Its Kubernetes Deployment probes the real routes on the container's port. */
+export function kubernetesEntry(name: string, rendered: any[]): Problems {
+  const deployment = rendered.find((o) => o.kind === 'Deployment' && o.metadata?.name === name);
+  if (!deployment) return [`k8s/base renders no Deployment ${name}`];
+  const container = deployment.spec.template.spec.containers[0];
+  const ports = new Map<string | number, number>(
+    (container.ports ?? []).flatMap((p: { name?: string; containerPort: number }) => [
+      [p.containerPort, p.containerPort],
+      ...(p.name ? ([[p.name, p.containerPort]] as const) : []),
+    ]),
+  );
+  const problems: Problems = [];
+  for (const [probe, path] of [
+    ['livenessProbe', '/health/live'],
+    ['readinessProbe', '/health/ready'],
+  ] as const) {
+    const get = container[probe]?.httpGet;
+    if (get?.path !== path) problems.push(`${probe} does not GET ${path}`);
+    if (!ports.has(get?.port)) problems.push(`${probe} port ${get?.port} is not a port of the container`);
+  }
+  return problems;
+}
