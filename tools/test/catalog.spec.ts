@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { render } from '../../k8s/test/policy.js';
-import { gatewayEnv } from '../../services/api-gateway/src/config.js';
+import { gatewayEnv, UPSTREAMS } from '../../services/api-gateway/src/config.js';
 import { loadCatalog, root, type CatalogEntry } from '../catalog.mjs';
 import { catalogDisagreements, readWritten } from './catalog-agreement.js';
 
@@ -87,6 +87,17 @@ describe('the service catalog', () => {
     } finally {
       rmSync(workspace, { recursive: true, force: true });
     }
+  });
+
+  it("gives the api-gateway its upstreams: the catalog's calls, defaulting to each service's port", () => {
+    const gateway = catalog.find((e) => e.name === 'api-gateway')!;
+    expect(UPSTREAMS).toEqual(
+      Object.entries(gateway.calls).map(([name, variable]) => ({
+        name,
+        variable,
+        defaultUrl: `http://127.0.0.1:${catalog.find((e) => e.name === name)!.port}`,
+      })),
+    );
   });
 
   it('drives npm run stack: its services, in the catalog order', () => {

@@ -1,7 +1,40 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { env, loadConfig, serviceEnv } from '@refarch/config';
 import { z } from 'zod';
 
-const upstream = (port: number) => env.url('http', 'https').default(`http://127.0.0.1:${port}`);
+interface CatalogEntry {
+  name: string;
+  port: number;
+  calls?: Record<string, string>;
+}
+const catalogOf = (file: URL): CatalogEntry[] =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { refarch?: { services?: CatalogEntry[] } }).refarch?.services ?? [];
+
+/**
+ * The services behind the gateway, from the service catalog (docs/fork-a-service.md): the `calls` of the gateway's
+ * own entry (service → the variable of its URL), each defaulting to the service's local port from its own entry.
+ * Read from the package.json files beside this one (the image ships them too), so a service added to the catalog
+ * is routed and in the lab without an edit here.
+ */
+export const UPSTREAMS: readonly { name: string; variable: string; defaultUrl: string }[] = (() => {
+  const services = new URL('../../', import.meta.url);
+  const own = catalogOf(new URL('../package.json', import.meta.url)).find((e) => e.name === 'api-gateway');
+  const ports = new Map(
+    readdirSync(services)
+      .map((dir) => new URL(`${dir}/package.json`, services))
+      .filter((file) => existsSync(file))
+      .flatMap((file) => catalogOf(file).map((e) => [e.name, e.port] as const)),
+  );
+  return Object.entries(own?.calls ?? {}).map(([name, variable]) => ({
+    name,
+    variable,
+    defaultUrl: `http://127.0.0.1:${ports.get(name) ?? 80}`,
+  }));
+})();
+
+const upstreamVariables = Object.fromEntries(
+  UPSTREAMS.map((u) => [u.variable, env.url('http', 'https').default(u.defaultUrl)]),
+);
 
 export const gatewayEnv = serviceEnv.extend({
   PORT: env.port().default(8080),
@@ -14,12 +47,8 @@ export const gatewayEnv = serviceEnv.extend({
     .default('refarch:'),
   /** Order, payment, stock and shipping events feed the SSE streams and invalidate the product cache. */
   RABBITMQ_URL: env.url('amqp', 'amqps'),
-  USER_SERVICE_URL: upstream(3001),
-  ORDER_SERVICE_URL: upstream(3002),
-  PAYMENT_SERVICE_URL: upstream(3003),
-  INVENTORY_SERVICE_URL: upstream(3004),
-  SAGA_ORCHESTRATOR_URL: upstream(3005),
-  SHIPPING_WORKER_URL: upstream(3006),
+  /** The URL of every service the gateway calls (USER_SERVICE_URL, …): see {@link UPSTREAMS}. */
+  ...upstreamVariables,
   /**
    * Bearer token of the services' `/admin/*` APIs (saga steps for composition, the lab API). Defaults to this
    * gateway's ADMIN_TOKEN: one stack shares one token.
@@ -73,15 +102,10 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
-/** The services behind the gateway, by the names the lab API and `degraded` lists use. */
-export function upstreams(config: GatewayConfig) {
-  return {
-    'user-service': config.USER_SERVICE_URL,
-    'order-service': config.ORDER_SERVICE_URL,
-    'payment-service': config.PAYMENT_SERVICE_URL,
-    'inventory-service': config.INVENTORY_SERVICE_URL,
-    'saga-orchestrator': config.SAGA_ORCHESTRATOR_URL,
-    'shipping-worker': config.SHIPPING_WORKER_URL,
-  } as const;
+/** The services behind the gateway, by the names the lab API and `degraded` lists use, with their URLs. */
+export function upstreams(config: GatewayConfig): Record<UpstreamName, string> {
+  const values = config as unknown as Record<string, string>;
+  return Object.fromEntries(UPSTREAMS.map((u) => [u.name, values[u.variable]!]));
 }
-export type UpstreamName = keyof ReturnType<typeof upstreams>;
+/** A service's name in the catalog (`order-service`). */
+export type UpstreamName = string;

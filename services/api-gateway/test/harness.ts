@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { AppModule } from '../src/app.module.js';
-import { loadGatewayConfig, type UpstreamName } from '../src/config.js';
+import { loadGatewayConfig, UPSTREAMS } from '../src/config.js';
 import { OrderEvents } from '../src/orders/order-events.js';
 import { webSecurity } from '../src/web-security.js';
 
@@ -157,18 +157,14 @@ export class TokenIssuer {
   }
 }
 
-export type Stubs = Record<UpstreamName, StubService>;
+/** The services the tests script (the catalog's calls of the gateway: a stub for each, under its name). */
+type StubbedName =
+  'user-service' | 'order-service' | 'payment-service' | 'inventory-service' | 'saga-orchestrator' | 'shipping-worker';
+export type Stubs = Record<StubbedName, StubService>;
 
-/** One stub per upstream; the user-service stub publishes `issuer`'s keys. */
+/** One stub per upstream of the catalog; the user-service stub publishes `issuer`'s keys. */
 export async function startStubs(issuer: TokenIssuer): Promise<Stubs> {
-  const names: UpstreamName[] = [
-    'user-service',
-    'order-service',
-    'payment-service',
-    'inventory-service',
-    'saga-orchestrator',
-    'shipping-worker',
-  ];
+  const names = UPSTREAMS.map((u) => u.name);
   const stubs = Object.fromEntries(
     await Promise.all(names.map(async (n) => [n, await new StubService(n).start()])),
   ) as Stubs;
@@ -205,12 +201,7 @@ export async function startGateway(
     ADMIN_TOKEN,
     MESSAGING_NAMESPACE: namespace,
     REDIS_KEY_PREFIX: `${namespace}:`,
-    USER_SERVICE_URL: stubs['user-service'].url,
-    ORDER_SERVICE_URL: stubs['order-service'].url,
-    PAYMENT_SERVICE_URL: stubs['payment-service'].url,
-    INVENTORY_SERVICE_URL: stubs['inventory-service'].url,
-    SAGA_ORCHESTRATOR_URL: stubs['saga-orchestrator'].url,
-    SHIPPING_WORKER_URL: stubs['shipping-worker'].url,
+    ...Object.fromEntries(UPSTREAMS.map((u) => [u.variable, (stubs as Record<string, StubService>)[u.name]!.url])),
     LOG_LEVEL: 'warn',
     ...env,
   });

@@ -4,15 +4,6 @@ import { Burst, type BurstPoint } from '../burst.js';
 import type { Product } from '../cart.js';
 import { usePolling } from '../polling.js';
 
-const SERVICES = [
-  'payment-service',
-  'inventory-service',
-  'order-service',
-  'user-service',
-  'saga-orchestrator',
-  'shipping-worker',
-];
-
 /** The resilience lab (admin): the breaker board, fault switches per service, and a burst with a live chart. */
 export function LabPage({ api }: { api: Api }) {
   return (
@@ -64,8 +55,10 @@ function BreakerBoard({ api }: { api: Api }) {
 }
 
 function FaultSwitches({ api }: { api: Api }) {
+  // The services are the gateway's (GET /api/lab/faults lists every one it routes to), not a list of the page's own.
   const [current, setCurrent] = useState<Record<string, FaultSettings | null>>({});
   const [loaded, setLoaded] = useState(false);
+  const services = Object.keys(current);
   const [message, setMessage] = useState<string>();
   // The switches appear once they can show the services' settings (found by the browser test: a choice made
   // earlier was overwritten by the late answer).
@@ -96,8 +89,11 @@ function FaultSwitches({ api }: { api: Api }) {
         {message ?? 'Break a service on purpose, then watch the breakers and the orders.'}
       </p>
       {loaded ? null : <p className="muted">Reading the services' settings…</p>}
+      {loaded && services.length === 0 ? (
+        <p className="muted">The gateway listed no service: is it reachable? Reload to try again.</p>
+      ) : null}
       <div className="faults">
-        {(loaded ? SERVICES : []).map((service) => (
+        {(loaded ? services : []).map((service) => (
           <FaultForm
             key={service}
             service={service}
