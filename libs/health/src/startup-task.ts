@@ -101,3 +101,24 @@ export class StartupTask {
     this.timer.unref();
   }
 }
+
+/**
+ * The lifecycle of a store whose start-up step is a {@link StartupTask}: the task starts when the module initialises,
+ * and at shutdown (after the HTTP server drained) it stops and the store's client closes. Provide it with a factory:
+ * `{ provide: Lifecycle, inject: [POOL, TASK], useFactory: (pool, task) => new StartupLifecycle(task, () => pool.end()) }`.
+ */
+export class StartupLifecycle {
+  constructor(
+    private readonly task: StartupTask,
+    private readonly close: () => Promise<void>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.task.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.task.stop();
+    await this.close();
+  }
+}

@@ -1,13 +1,6 @@
-import {
-  Global,
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { isDependencyOutage } from '@refarch/errors';
-import { postgresCheck, StartupTask, type ReadinessCheck } from '@refarch/health';
+import { postgresCheck, StartupLifecycle, StartupTask, type ReadinessCheck } from '@refarch/health';
 import { LOGGER, type Logger } from '@refarch/observability';
 import type pg from 'pg';
 import { migrate } from './migrations.js';
@@ -17,7 +10,6 @@ import { createPool } from './pool.js';
 export const PG_POOL = Symbol('PG_POOL');
 /** Injection token of the {@link PostgresReadiness} of the service's database (for its HealthModule). */
 export const PG_READINESS = Symbol('PG_READINESS');
-const OPTIONS = Symbol('POSTGRES_OPTIONS');
 const MIGRATIONS = Symbol('PG_MIGRATIONS');
 
 export interface PostgresModuleOptions {
@@ -59,24 +51,6 @@ function migrationsTask(options: PostgresModuleOptions, logger: Logger): Startup
   );
 }
 
-class PostgresLifecycle implements OnModuleInit, OnApplicationShutdown {
-  constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
-    @Inject(MIGRATIONS) private readonly migrations: StartupTask,
-  ) {}
-
-  // PostgreSQL down at start-up does not stop the service: it listens, readiness fails, migrations are retried.
-  async onModuleInit() {
-    await this.migrations.start();
-  }
-
-  // Runs after the HTTP server has drained, so in-flight requests still have their connections.
-  async onApplicationShutdown() {
-    this.migrations.stop();
-    await this.pool.end();
-  }
-}
-
 /**
  * A global pg pool for the service (token {@link PG_POOL}), migrations on start, and the pool closed on shutdown.
  * An unreachable database at start-up does not fail the service: migrations are retried in the background and
@@ -89,7 +63,6 @@ export class PostgresModule {
     return {
       module: PostgresModule,
       providers: [
-        { provide: OPTIONS, useValue: options },
         {
           provide: PG_POOL,
           inject: [LOGGER],
@@ -108,7 +81,13 @@ export class PostgresModule {
             check: (name?: string) => migrations.readiness(postgresCheck(pool, name)),
           }),
         },
-        PostgresLifecycle,
+        {
+          // PostgreSQL down at start-up does not stop the service: it listens, readiness fails, migrations retry.
+          // The pool closes after the HTTP server has drained, so in-flight requests keep their connections.
+          provide: StartupLifecycle,
+          inject: [PG_POOL, MIGRATIONS],
+          useFactory: (pool: pg.Pool, migrations: StartupTask) => new StartupLifecycle(migrations, () => pool.end()),
+        },
       ],
       exports: [PG_POOL, PG_READINESS],
     };

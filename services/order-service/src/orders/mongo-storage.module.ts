@@ -1,13 +1,6 @@
-import {
-  Global,
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { isDependencyOutage } from '@refarch/errors';
-import { HealthModule, mongoCheck, rabbitmqCheck, StartupTask } from '@refarch/health';
+import { HealthModule, mongoCheck, rabbitmqCheck, StartupLifecycle, StartupTask } from '@refarch/health';
 import {
   BROKER,
   MessagingModule,
@@ -23,24 +16,6 @@ import { ORDER_STORE } from './order.js';
 
 const MONGO = Symbol('MONGO');
 const INDEXES = Symbol('MONGO_INDEXES');
-
-/** Creates the indexes at start-up; closes the client at shutdown (after the HTTP server and the relay stopped). */
-class MongoLifecycle implements OnModuleInit, OnApplicationShutdown {
-  constructor(
-    @Inject(MONGO) private readonly client: MongoClient,
-    @Inject(INDEXES) private readonly indexes: StartupTask,
-  ) {}
-
-  // MongoDB down at start-up does not stop the service: it listens, readiness fails, the indexes are retried.
-  async onModuleInit() {
-    await this.indexes.start();
-  }
-
-  async onApplicationShutdown() {
-    this.indexes.stop();
-    await this.client.close();
-  }
-}
 
 /**
  * The MongoDB adapter of the order store, with its outbox relay and readiness. Nothing here waits for the server:
@@ -105,7 +80,13 @@ export class MongoStorageModule {
               },
             ),
         },
-        MongoLifecycle,
+        {
+          // MongoDB down at start-up does not stop the service: it listens, readiness fails, the indexes retry.
+          provide: StartupLifecycle,
+          inject: [MONGO, INDEXES],
+          useFactory: (client: MongoClient, indexes: StartupTask) =>
+            new StartupLifecycle(indexes, () => client.close()),
+        },
       ],
       // Global, so HealthModule's factory (a module of its own) can inject them (the tokens must be exported).
       exports: [MONGO, INDEXES, ORDER_STORE, OUTBOX_STORE],
