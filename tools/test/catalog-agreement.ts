@@ -75,7 +75,12 @@ export function catalogDisagreements(catalog: CatalogEntry[], written: Written):
     }
     // Production: the catalog's replicas, and a disruption budget when there are several.
     const production = written.overlays['production'] ?? [];
-    const replicas = find(production, 'Deployment', entry.name)?.spec.replicas as number | undefined;
+    // Where an HPA owns the count, the catalog's replicas are its minimum.
+    const hpa = production.find(
+      (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.name === entry.name,
+    );
+    const replicas = (hpa?.spec.minReplicas ?? find(production, 'Deployment', entry.name)?.spec.replicas) as
+      number | undefined;
     if (entry.replicas !== undefined && replicas !== entry.replicas) {
       problems.push(
         `overlay production runs ${replicas ?? 'no'} replicas of ${entry.name}, the catalog says ${entry.replicas}`,
