@@ -120,3 +120,23 @@ describe('overlay production', () => {
     expect([...listed('optional')].sort()).toEqual(missing(used.optional));
   });
 });
+
+describe.each(Object.keys(overlays))('overlay %s: credentials', (overlay) => {
+  it('keeps PostgreSQL passwords out of connection URLs (pg reads PGPASSWORD)', () => {
+    const problems = pods(overlays[overlay]!).flatMap((p) =>
+      p.spec.containers.flatMap((c: any) => {
+        const env = (c.env ?? []) as { name: string; value?: string; valueFrom?: any }[];
+        const urls = env.filter((e) => /^postgres(ql)?:\/\//.test(e.value ?? ''));
+        return urls.flatMap((u) => [
+          ...(new URL(u.value!.replace(/\$\(([A-Z_]+)\)/g, 'X')).password
+            ? [`${p.name}: ${u.name} carries a password`]
+            : []),
+          ...(env.some((e) => e.name === 'PGPASSWORD' && e.valueFrom?.secretKeyRef)
+            ? []
+            : [`${p.name}: no PGPASSWORD`]),
+        ]);
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+});
