@@ -120,6 +120,9 @@ export function serviceEnvironment(entry, ctx) {
   const fill = (template) =>
     template.replaceAll('{jwtPrivateKey}', ctx.jwtPrivateKey).replaceAll('{namespace}', ctx.namespace ?? 'refarch');
   return {
+    // Only a public entry (the gateway, the frontend) listens beyond this machine: the services behind the gateway
+    // take the caller from it, so nothing else may reach them (docs/architecture.md §6).
+    HOST: entry.public ? '0.0.0.0' : '127.0.0.1',
     ...(entry.kind === 'worker' ? { WORKER_ROLE: entry.role } : {}),
     ...(entry.database ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name) } : {}),
     ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: ctx.rabbitmqUrl } : {}),

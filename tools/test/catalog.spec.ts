@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { render } from '../../k8s/test/policy.js';
 import { gatewayEnv, UPSTREAMS } from '../../services/api-gateway/src/config.js';
-import { loadCatalog, root, type CatalogEntry } from '../catalog.mjs';
+import { loadCatalog, root, serviceEnvironment, type CatalogEntry } from '../catalog.mjs';
 import { catalogDisagreements, readWritten } from './catalog-agreement.js';
 
 const catalog = loadCatalog();
@@ -97,6 +97,22 @@ describe('the service catalog', () => {
         variable,
         defaultUrl: `http://127.0.0.1:${catalog.find((e) => e.name === name)!.port}`,
       })),
+    );
+  });
+
+  it('lets only the public entries listen beyond loopback in the stack', () => {
+    const ctx = {
+      databaseUrl: (name: string) => `postgres://h/${name}`,
+      rabbitmqUrl: 'amqp://h',
+      redisUrl: 'redis://h',
+      urlOf: (name: string) => `http://127.0.0.1/${name}`,
+      jwtPrivateKey: 'k',
+    };
+    const hosts = Object.fromEntries(catalog.map((e) => [e.name, serviceEnvironment(e, ctx)['HOST']]));
+    expect(hosts).toEqual(
+      Object.fromEntries(
+        catalog.map((e) => [e.name, ['api-gateway', 'frontend'].includes(e.name) ? '0.0.0.0' : '127.0.0.1']),
+      ),
     );
   });
 
