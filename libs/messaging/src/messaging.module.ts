@@ -32,6 +32,7 @@ import { DlqAdmin, registerDlqGauge } from './dlq.js';
 import { MESSAGING_MIGRATIONS_DIR, MESSAGING_MIGRATIONS_TABLE, PgOutboxStore } from './outbox/pg-outbox.js';
 import { OutboxRelay, type OutboxStore, type RelayOptions } from './outbox/relay.js';
 import { MessagePublisher } from './publisher.js';
+import { queueFor } from './topology.js';
 
 /** Injection token of the service's broker connection (amqp-connection-manager). */
 export const BROKER = Symbol('BROKER');
@@ -107,7 +108,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
         const meta = this.reflector.get<HandlerMetadata | undefined>(ON_MESSAGE, method);
         if (!meta) continue;
         const base = meta.queue ?? this.options.service;
-        const queue = this.options.namespace ? `${this.options.namespace}.${base}` : base;
+        const queue = queueFor(this.options.namespace, base);
         const entry = queues.get(queue) ?? { bindings: new Set<string>(), handlers: {} };
         if (!COMMANDS.has(meta.type)) entry.bindings.add(meta.type);
         entry.handlers[meta.type] = (envelope: Envelope, message: ConsumeMessage) =>

@@ -4,7 +4,7 @@ import { parseEnvelope, type Envelope } from '@refarch/contracts';
 import { currentContext, newTraceId, sharedMetric, traceparentFor } from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
-import { declareExchanges, exchangesFor, HEADERS, type Exchanges } from './topology.js';
+import { declareExchanges, exchangesFor, HEADERS, queueFor, type Exchanges } from './topology.js';
 
 /** The broker returned a mandatory message: no queue by that name exists. */
 export class UnroutableMessageError extends Error {
@@ -39,7 +39,12 @@ export class MessagePublisher {
   private readonly exchanges: Exchanges;
 
   /** `namespace`: publish to `<ns>.refarch.events` (see exchangesFor). */
-  constructor(connection: AmqpConnectionManager, registry: Registry, publishTimeoutMs = 10_000, namespace?: string) {
+  constructor(
+    connection: AmqpConnectionManager,
+    registry: Registry,
+    publishTimeoutMs = 10_000,
+    private readonly namespace?: string,
+  ) {
     this.exchanges = exchangesFor(namespace);
     this.channel = connection.createChannel({
       name: 'publisher',
@@ -81,14 +86,20 @@ export class MessagePublisher {
     this.published.inc({ type: envelope.type });
   }
 
-  /** Sends a command to one queue (default exchange, mandatory: a missing queue is an error, not a silent drop). */
+  /**
+   * Sends a command to one queue, named by its base name (`shipping.commands`): the publisher's namespace is applied,
+   * as for `publish`. Default exchange, mandatory: a missing queue is an error, not a silent drop.
+   */
   async send(queue: string, envelope: Envelope, options: PublishOptions = {}): Promise<void> {
     this.validate(envelope);
-    await this.sendRaw(queue, this.body(envelope), { ...this.properties(envelope, options), mandatory: true });
+    await this.sendRaw(queueFor(this.namespace, queue), this.body(envelope), {
+      ...this.properties(envelope, options),
+      mandatory: true,
+    });
     this.published.inc({ type: envelope.type });
   }
 
-  /** Sends bytes as they are to a queue, confirmed (retry and dead-letter paths; no validation). */
+  /** Sends bytes as they are to a queue by its full name, confirmed (retry and dead-letter paths; no validation). */
   async sendRaw(queue: string, content: Buffer, properties: Options.Publish): Promise<void> {
     const messageId = properties.messageId;
     await this.channel.sendToQueue(queue, content, { ...properties, mandatory: true });

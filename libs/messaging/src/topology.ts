@@ -39,6 +39,9 @@ export function exchangesFor(namespace?: string): Exchanges {
     : { events: EVENTS_EXCHANGE, unrouted: UNROUTED_EXCHANGE };
 }
 
+/** A queue's name on the broker: `<ns>.<queue>` in a namespace, the base name otherwise. */
+export const queueFor = (namespace: string | undefined, queue: string) => (namespace ? `${namespace}.${queue}` : queue);
+
 export const retryQueueName = (queue: string, attempt: number) => `${queue}.retry.${attempt}`;
 export const dlqName = (queue: string) => `${queue}.dlq`;
 

@@ -19,7 +19,8 @@ import { loadWorkersConfig } from '../src/config.js';
 const infra = await requireInfra('workers (shipping role)', 'postgres', 'rabbitmq');
 const ADMIN = 'workers-admin-token-0123456789';
 const namespace = `test-${randomBytes(4).toString('hex')}`;
-const queue = `${namespace}.${SHIPPING_COMMANDS_QUEUE}`;
+// The publisher applies its namespace: commands are sent by the queue's base name, as the saga sends them.
+const queue = SHIPPING_COMMANDS_QUEUE;
 
 (infra ? describe : describe.skip)('shipping worker (real PostgreSQL and RabbitMQ)', () => {
   let svc: DatabaseServiceUnderTest<Service>;

@@ -5,7 +5,7 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 /** One message waiting in an outbox. */
 export interface OutboxRecord {
   id: string;
-  /** `event` → refarch.events; anything else is the queue of a command. */
+  /** `event` → refarch.events; anything else is the base name of a command's queue (the publisher adds the namespace). */
   destination: string;
   envelope: Envelope;
   headers: Record<string, unknown>;

@@ -49,12 +49,6 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
     this.wakeUp?.();
   }
 
-  private get shippingQueue() {
-    return this.config.MESSAGING_NAMESPACE
-      ? `${this.config.MESSAGING_NAMESPACE}.${SHIPPING_COMMANDS_QUEUE}`
-      : SHIPPING_COMMANDS_QUEUE;
-  }
-
   private async run() {
     while (this.running) {
       this.woken = false;
@@ -156,7 +150,7 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
           set: { shipmentRequested: true },
           nextAttemptAt: deadline,
           stepDeadlineAt: deadline,
-          command: { queue: this.shippingQueue, envelope: command },
+          command: { queue: SHIPPING_COMMANDS_QUEUE, envelope: command },
           detail: 'shipment requested',
         };
       }
@@ -195,7 +189,7 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
       return {
         to: 'COMPENSATING',
         set: { shipmentRequested: false },
-        command: { queue: this.shippingQueue, envelope: cancel },
+        command: { queue: SHIPPING_COMMANDS_QUEUE, envelope: cancel },
         detail: 'shipment cancellation sent',
       };
     }
