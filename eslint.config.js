@@ -10,8 +10,9 @@ export const dependencyConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contract'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:contract'] },
-  // The browser app: the gateway's public API is its only contract; no server-side library.
-  { sourceTag: 'type:frontend', onlyDependOnLibsWithTags: [] },
+  // The browser app: the gateway's public API is its only contract — its shapes from libs/contracts (type-only
+  // imports of `@refarch/contracts/api`), no server-side library.
+  { sourceTag: 'type:frontend', onlyDependOnLibsWithTags: ['type:contract'] },
 ];
 
 const RAW_HTTP =
@@ -102,6 +103,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    // Types only from the libraries: a value import would put zod and the event schemas in the browser bundle.
+    files: ['services/frontend/src/**/*.ts', 'services/frontend/src/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@refarch/*'],
+              allowTypeImports: true,
+              message: 'The frontend imports only types from the libraries (import type …).',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

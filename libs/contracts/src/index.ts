@@ -4,3 +4,5 @@ export { COMMANDS, isMessageType, MESSAGES, SHIPPING_COMMANDS_QUEUE } from './ev
 export type { MessageData, MessageType } from './events.js';
 export { createEnvelope, parseEnvelope, parseMessage } from './validate.js';
 export type { EnvelopeOptions, ParseResult } from './validate.js';
+export { ERROR_CODES } from './api.js';
+export type { OrderItemView, OrderStatus, OrderView, PublicOrderView } from './api.js';

@@ -1,7 +1,8 @@
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { Product } from './cart.js';
 import { runtimeConfig } from './config.js';
-import type { OrderStatus, SagaTransition, StreamEvent } from './timeline.js';
+import type { OrderStatus, PublicOrderView } from '@refarch/contracts/api';
+import type { SagaTransition, StreamEvent } from './timeline.js';
 
 /** An RFC 9457 problem from the gateway, or a network failure (`status` 0). */
 export class ApiError extends Error {
@@ -20,15 +21,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface OrderView {
-  orderId: string;
-  status: OrderStatus;
-  items: { sku: string; quantity: number; priceCents: number }[];
-  totalCents: number;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An order as the public API shows it (declared once, in libs/contracts). */
+export type OrderView = PublicOrderView;
 
 export interface FullOrder {
   order: OrderView;

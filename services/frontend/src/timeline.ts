@@ -5,7 +5,9 @@
  */
 export type StepName = 'payment' | 'stock' | 'shipping' | 'approval';
 export type StepState = 'pending' | 'waiting' | 'done' | 'failed' | 'compensated';
-export type OrderStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
+import type { OrderStatus } from '@refarch/contracts/api';
+
+export type { OrderStatus };
 
 export interface Step {
   name: StepName;

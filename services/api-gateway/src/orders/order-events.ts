@@ -5,12 +5,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Envelope } from '@refarch/contracts';
+import type { Envelope, OrderStatus } from '@refarch/contracts';
 import { BROKER, LiveFeed, type AmqpConnectionManager } from '@refarch/messaging';
 import { LOGGER, type Logger } from '@refarch/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
-
-export type OrderStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
 
 /** What an SSE client receives: a status change of the order, or a saga step seen on the bus. */
 export type OrderUpdate =

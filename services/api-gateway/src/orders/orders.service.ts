@@ -5,25 +5,14 @@ import { Cache } from '../cache/cache.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { profileKey } from '../users/profiles.js';
 import { passThroughClientErrors, Upstreams } from '../upstreams.js';
-import type { OrderStatus } from './order-events.js';
-
-export interface OrderView {
-  orderId: string;
-  userId: string;
-  status: OrderStatus;
-  items: { sku: string; quantity: number; priceCents: number }[];
-  totalCents: number;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+import { ERROR_CODES, type OrderStatus, type OrderView, type PublicOrderView } from '@refarch/contracts';
 
 /** The parts of `GET /api/orders/:id/full` besides the order itself, by the names `degraded` lists. */
 export type Part = 'user' | 'payment' | 'saga';
 
 export class OrderNotFoundError extends NotFoundError {
   constructor(orderId: string) {
-    super('ORDERS.NOT_FOUND', `Order ${orderId} not found`);
+    super(ERROR_CODES.ORDER_NOT_FOUND, `Order ${orderId} not found`);
   }
 }
 
@@ -133,7 +122,7 @@ interface SagaView {
 }
 
 /** §5's order shape: the owner is implied by the token, so `userId` is not repeated. */
-export function publicView(order: OrderView) {
+export function publicView(order: OrderView): PublicOrderView {
   const { userId: _userId, ...rest } = order;
   return rest;
 }

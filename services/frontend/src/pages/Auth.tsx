@@ -1,6 +1,10 @@
+import type { ERROR_CODES } from '@refarch/contracts/api';
 import { useState, type FormEvent } from 'react';
 import { ApiError, type Api } from '../api.js';
 import { sessionFromToken, type Session } from '../session.js';
+
+// The code as libs/contracts declares it; a type-only import of its API shapes, so the bundle carries none of that library.
+const RATE_LIMITED: (typeof ERROR_CODES)['RATE_LIMITED'] = 'RATE_LIMIT.EXCEEDED';
 
 /** Sign in and sign up: labelled fields, native validation, the gateway's problem text on failure. */
 export function AuthPage({
@@ -89,7 +93,7 @@ export function AuthPage({
 }
 
 export function describe(error: ApiError): string {
-  if (error.code === 'RATE_LIMIT.EXCEEDED') return `${error.message} (in ${error.retryAfterSeconds ?? 'a few'} s)`;
+  if (error.code === RATE_LIMITED) return `${error.message} (in ${error.retryAfterSeconds ?? 'a few'} s)`;
   if (error.errors?.length) return error.errors.map((e) => `${e.field || 'request'}: ${e.message}`).join('; ');
   return error.message;
 }

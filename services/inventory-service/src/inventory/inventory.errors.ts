@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@refarch/contracts';
 import { AppError, ConflictError, NotFoundError } from '@refarch/errors';
 
 export class ProductNotFoundError extends NotFoundError {
@@ -9,13 +10,13 @@ export class ProductNotFoundError extends NotFoundError {
 /** Not enough stock for some items: nothing was reserved. */
 export class OutOfStockError extends ConflictError {
   constructor(missingSkus: string[]) {
-    super('INVENTORY.OUT_OF_STOCK', `Not enough stock for ${missingSkus.join(', ')}`, { missingSkus });
+    super(ERROR_CODES.OUT_OF_STOCK, `Not enough stock for ${missingSkus.join(', ')}`, { missingSkus });
   }
 }
 
 export class UnknownSkuError extends AppError {
   constructor(unknownSkus: string[]) {
-    super('INVENTORY.UNKNOWN_SKU', 422, 'Unprocessable Content', {
+    super(ERROR_CODES.UNKNOWN_SKU, 422, 'Unprocessable Content', {
       detail: `Unknown SKU: ${unknownSkus.join(', ')}`,
       extensions: { unknownSkus },
     });

@@ -1,8 +1,9 @@
+import { ERROR_CODES } from '@refarch/contracts';
 import { AppError, ConflictError, NotFoundError, UnprocessableError } from '@refarch/errors';
 
 export class OrderNotFoundError extends NotFoundError {
   constructor(orderId: string) {
-    super('ORDERS.NOT_FOUND', `Order ${orderId} does not exist`);
+    super(ERROR_CODES.ORDER_NOT_FOUND, `Order ${orderId} does not exist`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Envelope } from '@refarch/contracts';
 
-export type OrderStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
+export type { OrderStatus } from '@refarch/contracts';
+import type { OrderStatus } from '@refarch/contracts';
 
 export interface PricedItem {
   sku: string;

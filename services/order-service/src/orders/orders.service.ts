@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { createEnvelope } from '@refarch/contracts';
+import { createEnvelope, type OrderView } from '@refarch/contracts';
 import { currentCorrelationId, METRICS_REGISTRY } from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import { CatalogClient } from './catalog.client.js';
@@ -16,17 +16,6 @@ const hashOf = (items: { sku: string; quantity: number }[]) =>
   createHash('sha256')
     .update(JSON.stringify([...items].sort((a, b) => a.sku.localeCompare(b.sku)).map((i) => [i.sku, i.quantity])))
     .digest('hex');
-
-export interface OrderView {
-  orderId: string;
-  userId: string;
-  status: Order['status'];
-  items: Order['items'];
-  totalCents: number;
-  reason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export const view = (o: Order): OrderView => ({
   orderId: o.orderId,

@@ -1,9 +1,10 @@
+import { ERROR_CODES } from '@refarch/contracts';
 import { AppError, ConflictError, NotFoundError } from '@refarch/errors';
 
 /** A business outcome, not a fault: the payment is recorded as DECLINED and every replay answers the same. */
 export class PaymentDeclinedError extends AppError {
   constructor(orderId: string, reason: string, paymentId: string) {
-    super('PAYMENTS.DECLINED', 402, 'Payment Required', {
+    super(ERROR_CODES.PAYMENT_DECLINED, 402, 'Payment Required', {
       detail: `The payment of order ${orderId} was declined: ${reason}`,
       extensions: { reason, paymentId, orderId },
     });

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ERROR_CODES } from '@refarch/contracts';
 import { HttpClients, HttpStatusError, type HttpClient } from '@refarch/resilience';
 import { SAGA_CONFIG, type SagaConfig } from '../config.js';
 import type { Saga } from './saga.js';
@@ -40,7 +41,7 @@ export class Participants {
         { idempotencyKey: `authorize-${saga.orderId}` },
       );
     } catch (error) {
-      if (error instanceof HttpStatusError && problemCode(error) === 'PAYMENTS.DECLINED') {
+      if (error instanceof HttpStatusError && problemCode(error) === ERROR_CODES.PAYMENT_DECLINED) {
         const reason = (error.body as { reason?: string }).reason ?? 'declined';
         throw new BusinessFailure(`payment declined: ${reason}`);
       }
@@ -57,7 +58,7 @@ export class Participants {
       );
     } catch (error) {
       const code = error instanceof HttpStatusError ? problemCode(error) : undefined;
-      if (code === 'INVENTORY.OUT_OF_STOCK' || code === 'INVENTORY.UNKNOWN_SKU') {
+      if (code === ERROR_CODES.OUT_OF_STOCK || code === ERROR_CODES.UNKNOWN_SKU) {
         const skus = (error as HttpStatusError).body as { missingSkus?: string[]; unknownSkus?: string[] };
         throw new BusinessFailure(`out of stock: ${(skus.missingSkus ?? skus.unknownSkus ?? []).join(', ')}`);
       }
