@@ -36,8 +36,10 @@ export {
 } from './outbox/mongo-outbox.js';
 export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
-export { BROKER, MESSAGING_MIGRATIONS, MessagingModule, OnMessage, OUTBOX_STORE } from './messaging.module.js';
-export type { MessagingOptions } from './messaging.module.js';
+export { MessagingModule } from './messaging.module.js';
+export { BROKER, MESSAGING_MIGRATIONS, OUTBOX_STORE } from './messaging.options.js';
+export { OnMessage } from './on-message.decorator.js';
+export type { MessagingOptions } from './messaging.options.js';
 export { migrateServiceDatabase, postgresServiceInfrastructure } from './service-infrastructure.js';
 export type { PostgresServiceOptions } from './service-infrastructure.js';
 export { LiveFeed } from './live-feed.js';

@@ -2,7 +2,8 @@ import type { DynamicModule } from '@nestjs/common';
 import { HealthModule, rabbitmqCheck } from '@refarch/health';
 import { migrate, PG_READINESS, PostgresModule, type PostgresReadiness } from '@refarch/postgres';
 import type { AmqpConnectionManager } from './connection.js';
-import { BROKER, MESSAGING_MIGRATIONS, MessagingModule, type MessagingOptions } from './messaging.module.js';
+import { MessagingModule } from './messaging.module.js';
+import { BROKER, MESSAGING_MIGRATIONS, type MessagingOptions } from './messaging.options.js';
 
 export interface PostgresServiceOptions {
   service: string;
