@@ -42,19 +42,7 @@ export async function queueDepth(url: string, queue: string): Promise<number> {
   }
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { eventually } from '@refarch/testing';
 
 /** An effects table for handlers: one row per application of a message's effect (duplicates would show). */
 export async function createEffectsTable(url: string): Promise<void> {

@@ -19,3 +19,4 @@ export type {
   TestServiceOverrides,
 } from './test-service.js';
 export { deleteMessagingNamespace } from './broker.js';
+export { eventually } from './eventually.js';

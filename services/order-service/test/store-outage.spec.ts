@@ -9,6 +9,7 @@ import { createService, type Service } from '@refarch/bootstrap';
 import {
   createTestDatabase,
   deleteMessagingNamespace,
+  eventually,
   httpJson,
   requireInfra,
   startTcpProxy,
@@ -33,15 +34,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((r) => server.close(r));
   return port;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 (infra ? describe : describe.skip)('order-service with its store down', () => {
@@ -144,7 +136,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
       await expectStoreOutage(svc.url, 'postgres');
 
       proxy.restore();
-      await until('readiness', async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200);
+      await eventually(
+        async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200,
+        30_000,
+        'readiness',
+      );
       const placed = await httpJson(svc.url, 'POST', '/orders', order, { ...user, 'idempotency-key': randomUUID() });
       expect(placed.status).toBe(202);
       expect((await httpJson(svc.url, 'GET', `/orders/${placed.body.orderId}`, undefined, user)).body.status).toBe(
@@ -163,7 +159,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
         const svc = await start(`mongodb://127.0.0.1:${proxy.port}/${db}?directConnection=true`);
         await expectStoreOutage(svc.url, 'mongodb');
         proxy.restore();
-        await until('readiness', async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200);
+        await eventually(
+          async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200,
+          30_000,
+          'readiness',
+        );
         const placed = await httpJson(svc.url, 'POST', '/orders', order, { ...user, 'idempotency-key': randomUUID() });
         expect(placed.status).toBe(202);
       } finally {

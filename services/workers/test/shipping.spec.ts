@@ -5,6 +5,7 @@ import { createEnvelope, SHIPPING_COMMANDS_QUEUE, type Envelope } from '@refarch
 import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
 import {
   deleteMessagingNamespace,
+  eventually,
   httpJson,
   requireInfra,
   startOnTestDatabase,
@@ -75,14 +76,7 @@ const queue = SHIPPING_COMMANDS_QUEUE;
         [orderId],
       )
     ).rows;
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const end = Date.now() + 10_000;
-    while (Date.now() < end) {
-      if (await check()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
+  const until = (check: () => Promise<boolean>, what: string) => eventually(check, 10_000, what);
 
   it('creates a shipment for a command and replies shipment-created, caused by the command', async () => {
     const command = create('ship-1');
