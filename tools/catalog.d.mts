@@ -40,3 +40,4 @@ export interface EnvironmentContext {
   namespace?: string;
 }
 export function serviceEnvironment(entry: CatalogEntry, ctx: EnvironmentContext): Record<string, string>;
+export function storeOverride(entry: CatalogEntry): string | undefined;

@@ -115,8 +115,11 @@ export const imageOf = (entry) => `refarch/${entry.dir}`;
  * `databaseUrl(name)`, `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
  * `{jwtPrivateKey}` and `{namespace}` in the entry's stackEnv are filled in.
  */
+/** The store URL the environment gives in place of the entry's database (`STACK_ORDERS_DB_URL=mongodb://…`), if any. */
+export const storeOverride = (entry) => (entry.database?.override && process.env[entry.database.override]) || undefined;
+
 export function serviceEnvironment(entry, ctx) {
-  const override = entry.database?.override && process.env[entry.database.override];
+  const override = storeOverride(entry);
   const fill = (template) =>
     template.replaceAll('{jwtPrivateKey}', ctx.jwtPrivateKey).replaceAll('{namespace}', ctx.namespace ?? 'refarch');
   return {

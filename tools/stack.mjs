@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadCatalog, serviceEnvironment } from './catalog.mjs';
+import { loadCatalog, serviceEnvironment, storeOverride } from './catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = {
@@ -40,14 +40,13 @@ const INFRA = {
  * order — a service starts after the services it calls — with the environment the stack gives it.
  */
 const SERVICES = loadCatalog().map((entry) => {
-  const override = entry.database?.override && process.env[entry.database.override];
   return {
     name: entry.name,
     dir: entry.dir,
     port: entry.port,
     needs: entry.needs,
     // A store URL given in the environment (STACK_ORDERS_DB_URL=mongodb://…) replaces the stack's database.
-    database: override ? undefined : entry.database?.name,
+    database: storeOverride(entry) ? undefined : entry.database?.name,
     entry: entry.entry,
     readyPath: entry.readyPath,
     public: entry.public,

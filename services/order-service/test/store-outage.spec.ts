@@ -85,6 +85,15 @@ async function closedPort(): Promise<number> {
     }
   };
 
+  /** The store comes back: ready with no restart, and an order is placed and read back. */
+  const expectRecovery = async (url: string, proxy: TcpProxy) => {
+    proxy.restore();
+    await eventually(async () => (await httpJson(url, 'GET', '/health/ready')).status === 200, 30_000, 'readiness');
+    const placed = await httpJson(url, 'POST', '/orders', order, { ...user, 'idempotency-key': randomUUID() });
+    expect(placed.status).toBe(202);
+    expect((await httpJson(url, 'GET', `/orders/${placed.body.orderId}`, undefined, user)).body.status).toBe('PENDING');
+  };
+
   beforeAll(async () => {
     inventory = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -135,17 +144,7 @@ async function closedPort(): Promise<number> {
       const svc = await start(url.toString());
       await expectStoreOutage(svc.url, 'postgres');
 
-      proxy.restore();
-      await eventually(
-        async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200,
-        30_000,
-        'readiness',
-      );
-      const placed = await httpJson(svc.url, 'POST', '/orders', order, { ...user, 'idempotency-key': randomUUID() });
-      expect(placed.status).toBe(202);
-      expect((await httpJson(svc.url, 'GET', `/orders/${placed.body.orderId}`, undefined, user)).body.status).toBe(
-        'PENDING',
-      );
+      await expectRecovery(svc.url, proxy);
     });
   });
 
@@ -158,14 +157,7 @@ async function closedPort(): Promise<number> {
         const db = `refarch_test_outage_${randomBytes(4).toString('hex')}`;
         const svc = await start(`mongodb://127.0.0.1:${proxy.port}/${db}?directConnection=true`);
         await expectStoreOutage(svc.url, 'mongodb');
-        proxy.restore();
-        await eventually(
-          async () => (await httpJson(svc.url, 'GET', '/health/ready')).status === 200,
-          30_000,
-          'readiness',
-        );
-        const placed = await httpJson(svc.url, 'POST', '/orders', order, { ...user, 'idempotency-key': randomUUID() });
-        expect(placed.status).toBe(202);
+        await expectRecovery(svc.url, proxy);
       } finally {
         await proxy.close();
       }
