@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEnvelope, MESSAGES, parseEnvelope, parseMessage } from './index.js';
+import { createEnvelope, MESSAGE_EXAMPLES, MESSAGES, parseEnvelope, parseMessage, type MessageType } from './index.js';
 
 const valid = () =>
   createEnvelope('users.user-registered.v1', { userId: 'u1', email: 'a@b.c', name: 'A' }, { correlationId: 'c1' });
@@ -33,6 +33,12 @@ describe('contracts', () => {
       error: /surrogate/,
     });
     expect(parseMessage(Buffer.from(JSON.stringify(valid())))).toMatchObject({ ok: true });
+  });
+
+  it('has an example of every message type that its schema accepts', () => {
+    for (const [type, schema] of Object.entries(MESSAGES)) {
+      expect([type, schema.safeParse(MESSAGE_EXAMPLES[type as MessageType]).success]).toEqual([type, true]);
+    }
   });
 
   it('names every message type <context>.<name>.v<N>', () => {

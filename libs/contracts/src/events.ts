@@ -40,6 +40,7 @@ export const MESSAGES = {
   'shipping.shipment-created.v1': z.strictObject({ shipmentId: id, orderId: id }),
   'shipping.shipment-failed.v1': z.strictObject({ orderId: id, reason }),
   'shipping.shipment-cancelled.v1': z.strictObject({ shipmentId: id, orderId: id }),
+  // generated services' events (npx nx g @refarch/plugin:service --publishes) go above this line
 } as const;
 
 export type MessageType = keyof typeof MESSAGES;

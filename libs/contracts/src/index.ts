@@ -1,5 +1,6 @@
 export { envelopeSchema, EVENT_TYPE } from './envelope.js';
 export type { Envelope } from './envelope.js';
+export { MESSAGE_EXAMPLES } from './examples.js';
 export { COMMANDS, isMessageType, MESSAGES, SHIPPING_COMMANDS_QUEUE } from './events.js';
 export type { MessageData, MessageType } from './events.js';
 export { createEnvelope, parseEnvelope, parseMessage } from './validate.js';

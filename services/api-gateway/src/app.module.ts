@@ -19,6 +19,7 @@ import { StreamSlots } from './orders/stream-slots.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimits } from './rate-limit/rate-limits.js';
 import { REDIS, redisProvider } from './redis.js';
+import { routedServiceControllers } from './routes/routed-services.js';
 import { Upstreams } from './upstreams.js';
 import { UsersController } from './users/users.controller.js';
 
@@ -51,7 +52,15 @@ export class AppModule {
           ],
         }),
       ],
-      controllers: [AuthController, ProductsController, UsersController, OrdersController, LabController],
+      controllers: [
+        AuthController,
+        ProductsController,
+        UsersController,
+        OrdersController,
+        LabController,
+        // Services that declare a public `route` in the catalog (npx nx g @refarch/plugin:service --public).
+        ...routedServiceControllers(),
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         redisProvider,

@@ -6,6 +6,8 @@ interface CatalogEntry {
   name: string;
   port: number;
   calls?: Record<string, string>;
+  /** Public route prefix: the gateway forwards `/api<route>/*` to the service's `<route>/*`. */
+  route?: string;
 }
 const catalogOf = (file: URL): CatalogEntry[] =>
   (JSON.parse(readFileSync(file, 'utf8')) as { refarch?: { services?: CatalogEntry[] } }).refarch?.services ?? [];
@@ -16,20 +18,24 @@ const catalogOf = (file: URL): CatalogEntry[] =>
  * Read from the package.json files beside this one (the image ships them too), so a service added to the catalog
  * is routed and in the lab without an edit here.
  */
-export const UPSTREAMS: readonly { name: string; variable: string; defaultUrl: string }[] = (() => {
+export const UPSTREAMS: readonly { name: string; variable: string; defaultUrl: string; route?: string }[] = (() => {
   const services = new URL('../../', import.meta.url);
   const own = catalogOf(new URL('../package.json', import.meta.url)).find((e) => e.name === 'api-gateway');
-  const ports = new Map(
+  const entries = new Map(
     readdirSync(services)
       .map((dir) => new URL(`${dir}/package.json`, services))
       .filter((file) => existsSync(file))
-      .flatMap((file) => catalogOf(file).map((e) => [e.name, e.port] as const)),
+      .flatMap((file) => catalogOf(file).map((e) => [e.name, e] as const)),
   );
-  return Object.entries(own?.calls ?? {}).map(([name, variable]) => ({
-    name,
-    variable,
-    defaultUrl: `http://127.0.0.1:${ports.get(name) ?? 80}`,
-  }));
+  return Object.entries(own?.calls ?? {}).map(([name, variable]) => {
+    const route = entries.get(name)?.route;
+    return {
+      name,
+      variable,
+      defaultUrl: `http://127.0.0.1:${entries.get(name)?.port ?? 80}`,
+      ...(route ? { route } : {}),
+    };
+  });
 })();
 
 const upstreamVariables = Object.fromEntries(

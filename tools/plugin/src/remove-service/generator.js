@@ -1,0 +1,94 @@
+// `npx nx g @refarch/plugin:remove-service <name>`: takes a service out with everything the service generator
+// registered for it (its folder, contracts, Kubernetes base and overlay entries, databases.sql, compose, the
+// gateway's route), so the workspace is as it was before. Refuses while another service calls it.
+import { execSync } from 'node:child_process';
+import { formatFiles, updateJson } from '@nx/devkit';
+import {
+  BASE,
+  catalog,
+  COMPOSE,
+  constCase,
+  DATABASES,
+  editText,
+  editYaml,
+  EVENTS,
+  EXAMPLES,
+  GATEWAY,
+  GATEWAY_CONFIGMAP,
+  OVERLAYS,
+  PDB,
+} from '../workspace.js';
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function removalOf(tree, name) {
+  const entries = catalog(tree);
+  const entry = entries.find((e) => e.name === name);
+  const problems = [];
+  if (!entry) problems.push(`no service "${name}" in the catalog (${entries.map((e) => e.name).join(', ')})`);
+  const callers = entries.filter((e) => e.name !== 'api-gateway' && name in (e.calls ?? {})).map((e) => e.name);
+  if (callers.length)
+    problems.push(`${callers.join(', ')} call${callers.length === 1 ? 's' : ''} ${name}: take that out first`);
+  if (entry && entries.filter((e) => e.dir === entry.dir).length > 1) {
+    problems.push(`${name} shares services/${entry.dir} with other roles: remove it by hand (docs/fork-a-service.md)`);
+  }
+  if (problems.length) throw new Error(`@refarch/plugin:remove-service: nothing removed.\n  ${problems.join('\n  ')}`);
+  return entry;
+}
+
+export default async function removeServiceGenerator(tree, { name, skipInstall }) {
+  const entry = removalOf(tree, name);
+  tree.delete(`services/${entry.dir}`);
+  tree.delete(`k8s/base/${name}`);
+  editYaml(tree, BASE, (doc) => {
+    const resources = doc.get('resources');
+    resources.items = resources.items.filter((item) => String(item.value ?? item) !== name);
+  });
+  for (const overlay of OVERLAYS) {
+    editYaml(tree, overlay, (doc) => {
+      const images = doc.get('images');
+      images.items = images.items.filter((item) => item.get('name') !== `refarch/${entry.dir}`);
+      const replicas = doc.get('replicas');
+      if (replicas) replicas.items = replicas.items.filter((item) => item.get('name') !== name);
+    });
+  }
+  editText(tree, PDB, null, (text) =>
+    text
+      .split(/^---\n/m)
+      .filter((doc) => !new RegExp(`^  name: ${escape(name)}$`, 'm').test(doc))
+      .join('---\n'),
+  );
+  if (entry.database) {
+    editText(tree, DATABASES, null, (text) =>
+      text
+        .replace(new RegExp(`^-- ${escape(name)} \\(generated\\)\\n`, 'm'), '')
+        .replace(new RegExp(`^CREATE DATABASE refarch_${escape(entry.database.name)};\\n`, 'm'), ''),
+    );
+  }
+  for (const event of entry.publishes ?? []) {
+    for (const file of [EVENTS, EXAMPLES]) {
+      editText(tree, file, null, (text) =>
+        text
+          .replace(new RegExp(`^  // ${escape(name)} \\(generated\\)[^\\n]*\\n`, 'm'), '')
+          .replace(new RegExp(`^  '${escape(event)}':[^\\n]*\\n`, 'm'), ''),
+      );
+    }
+  }
+  editText(tree, COMPOSE, null, (text) =>
+    text
+      .replace(new RegExp(`\\n  ${escape(name)}:\\n(    [^\\n]*\\n|      [^\\n]*\\n)*\\n`), '\n')
+      .replace(new RegExp(`^      ${constCase(name)}_URL: http://${escape(name)}:8080\\n`, 'm'), ''),
+  );
+  if (entry.route) {
+    updateJson(tree, GATEWAY, (json) => {
+      delete json.refarch.services.find((e) => e.name === 'api-gateway').calls[name];
+      return json;
+    });
+    editYaml(tree, GATEWAY_CONFIGMAP, (doc) => doc.deleteIn(['data', `${constCase(name)}_URL`]));
+  }
+  await formatFiles(tree);
+  return () => {
+    if (!skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    console.log(`\n${name} is removed; its database and queues on a running server are left for you to drop.`);
+  };
+}

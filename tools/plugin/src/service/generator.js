@@ -1,0 +1,314 @@
+// `npx nx g @refarch/plugin:service <name> [--store postgres|none] [--calls a,b] [--publishes e.v1] [--consumes e.v1]
+// [--public]`: a new service that builds, passes its tests and the conformance suite, and is deployed — its folder,
+// its catalog entry, and every list that cannot read the catalog. docs/fork-a-service.md describes the result.
+import { execSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatFiles, generateFiles, updateJson, writeJson } from '@nx/devkit';
+import {
+  BASE,
+  camelCase,
+  catalog,
+  COMPOSE,
+  constCase,
+  DATABASES,
+  editText,
+  editYaml,
+  EVENT,
+  EVENTS,
+  EXAMPLES,
+  GATEWAY,
+  GATEWAY_CONFIGMAP,
+  MARKER,
+  NAME,
+  OVERLAYS,
+  PDB,
+  pascalCase,
+} from '../workspace.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const STORES = ['postgres', 'none'];
+/** Production replicas of a generated service: two, so a node drain (the PDB allows one down) never takes it out. */
+const REPLICAS = 2;
+const FIRST_PORT = 3010;
+
+const list = (value) =>
+  (Array.isArray(value) ? value : String(value ?? '').split(',')).map((v) => String(v).trim()).filter(Boolean);
+
+/** The options, checked against the tree; throws one error listing every problem (and nothing is written). */
+export function normalize(tree, raw) {
+  const problems = [];
+  const name = String(raw.name ?? '');
+  const store = raw.store ?? 'postgres';
+  const calls = list(raw.calls);
+  const publishes = list(raw.publishes);
+  const consumes = list(raw.consumes);
+  const entries = catalog(tree);
+  const events = tree.exists(EVENTS) ? tree.read(EVENTS, 'utf8') : '';
+
+  if (!NAME.test(name) || name.length > 40) {
+    problems.push(`name "${name}" must be lower-case letters and digits in dash-separated words, at most 40 long`);
+  } else if (entries.some((e) => e.name === name) || tree.exists(`services/${name}`)) {
+    problems.push(`name "${name}" is taken: services/${name} or a catalog entry of that name exists`);
+  } else if (tree.exists(`k8s/base/${name}`)) {
+    problems.push(`name "${name}" is taken: k8s/base/${name} exists`);
+  }
+  if (raw.worker) problems.push('--worker (a new WORKER_ROLE of services/workers) is not generated yet');
+  if (!STORES.includes(store)) {
+    problems.push(
+      store === 'mongodb'
+        ? '--store mongodb is not generated yet (only order-service runs on MongoDB): use postgres or none'
+        : `--store must be one of ${STORES.join(', ')}`,
+    );
+  }
+  for (const called of calls) {
+    if (!entries.some((e) => e.name === called && e.kind !== 'static')) {
+      problems.push(`--calls ${called}: no backend service of that name in the catalog`);
+    }
+  }
+  for (const event of [...publishes, ...consumes]) {
+    if (!EVENT.test(event))
+      problems.push(`event "${event}" must read <context>.<name>.v<N>, e.g. loyalty.points-awarded.v1`);
+  }
+  for (const event of publishes) {
+    if (events.includes(`'${event}':`)) problems.push(`--publishes ${event}: libs/contracts already declares it`);
+  }
+  for (const event of consumes) {
+    if (EVENT.test(event) && !events.includes(`'${event}':`)) {
+      problems.push(`--consumes ${event}: libs/contracts declares no such message (see ${EVENTS})`);
+    }
+  }
+  if (store !== 'postgres' && (publishes.length || consumes.length)) {
+    problems.push('--publishes and --consumes need --store postgres (the outbox and the inbox live there)');
+  }
+  if (problems.length) throw new Error(`@refarch/plugin:service: nothing written.\n  ${problems.join('\n  ')}`);
+
+  const used = new Set(entries.map((e) => e.port));
+  let port = FIRST_PORT;
+  while (used.has(port)) port += 1;
+  const postgres = store === 'postgres';
+  const database = name.replace(/-/g, '_');
+  const route = raw.public ? `/${name}` : undefined;
+  return {
+    name,
+    dir: name,
+    feature: name,
+    className: pascalCase(name),
+    camelName: camelCase(name),
+    constName: constCase(name),
+    database,
+    dbShort: database.slice(0, 12),
+    port,
+    store,
+    postgres,
+    route,
+    routeSegment: name,
+    calls: calls.map((called) => ({
+      name: called,
+      className: pascalCase(called),
+      variable: `${constCase(called)}_URL`,
+      defaultUrl: `http://127.0.0.1:${entries.find((e) => e.name === called).port}`,
+    })),
+    publishes,
+    consumes,
+    consumeHandlers: consumes.map((event) => `on${pascalCase(event.replace(/\.v[0-9]+$/, ''))}`),
+    stackDeps: calls,
+    replicas: REPLICAS,
+  };
+}
+
+function catalogEntry(o) {
+  return {
+    name: o.name,
+    kind: 'nest',
+    port: o.port,
+    needs: o.postgres ? ['postgres', 'rabbitmq'] : [],
+    ...(o.postgres ? { database: { name: o.database, env: 'DATABASE_URL' } } : {}),
+    calls: Object.fromEntries(o.calls.map((c) => [c.name, c.variable])),
+    ...(o.consumes.length ? { consumes: true } : {}),
+    ...(o.publishes.length ? { publishes: o.publishes } : {}),
+    ...(o.route ? { route: o.route } : {}),
+    replicas: o.replicas,
+  };
+}
+
+function packageJson(o) {
+  const refarch = (lib) => [`@refarch/${lib}`, '*'];
+  return {
+    name: `@refarch/${o.name}`,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    description: `Generated by @refarch/plugin:service; describe what ${o.name} does here.`,
+    scripts: {
+      build: 'node ../../tools/build.mjs .',
+      start: 'node dist/main.js',
+      ...(o.postgres ? { migrate: 'node dist/migrate.js' } : {}),
+    },
+    dependencies: Object.fromEntries([
+      ['@nestjs/common', '12.5.1'],
+      ['@nestjs/core', '12.5.1'],
+      ...['bootstrap', 'config', 'contracts', 'errors', 'health'].map(refarch),
+      ...(o.postgres ? ['messaging', 'postgres'].map(refarch) : []),
+      ...['observability', ...(o.calls.length ? ['resilience'] : [])].map(refarch),
+      ...(o.postgres ? [['pg', '^8.23.1']] : []),
+      ['zod', '^4.6.7'],
+    ]),
+    devDependencies: { '@refarch/testing': '*' },
+    nx: { tags: ['type:service'] },
+    refarch: { services: [catalogEntry(o)] },
+  };
+}
+
+/** The service's folder: sources, migrations, tests, README and package.json. */
+function writeServiceFolder(tree, o) {
+  const target = `services/${o.dir}`;
+  const consumes = o.consumes.map((event, i) => Object.assign(new String(event), { handler: o.consumeHandlers[i] }));
+  const badVariables = [
+    'LOG_LEVEL',
+    'PORT',
+    ...o.calls.map((c) => c.variable),
+    ...(o.postgres ? ['DATABASE_URL', 'RABBITMQ_URL'] : []),
+  ].sort();
+  const vars = { ...o, consumes, badVariables, tmpl: '', __feature__: o.feature };
+  generateFiles(tree, path.join(here, 'files'), target, vars);
+  const feature = `${target}/src/${o.feature}`;
+  generateFiles(tree, path.join(here, 'repository'), feature, vars);
+  tree.rename(`${feature}/${o.postgres ? 'postgres' : 'none'}.ts`, `${feature}/${o.feature}.repository.ts`);
+  tree.delete(`${feature}/${o.postgres ? 'none' : 'postgres'}.ts`);
+  if (o.consumes.length) tree.rename(`${feature}/handlers.ts`, `${feature}/${o.feature}.handlers.ts`);
+  else tree.delete(`${feature}/handlers.ts`);
+  if (!o.postgres) {
+    tree.delete(`${target}/src/migrate.ts`);
+    tree.delete(`${target}/migrations`);
+  }
+  for (const call of o.calls)
+    generateFiles(tree, path.join(here, 'call'), feature, { ...vars, call, callName: call.name });
+  writeJson(tree, `${target}/package.json`, packageJson(o));
+}
+
+/** A contract stub and an example for each event it publishes, in libs/contracts. */
+function writeContracts(tree, o) {
+  for (const event of o.publishes) {
+    editText(tree, EVENTS, MARKER, (text) =>
+      text.replace(
+        `  ${MARKER}`,
+        `  // ${o.name} (generated): describe what happened\n  '${event}': z.strictObject({ itemId: id, name: z.string().max(100) }),\n  ${MARKER}`,
+      ),
+    );
+    editText(tree, EXAMPLES, MARKER, (text) =>
+      text.replace(`  ${MARKER}`, `  '${event}': { itemId: 'i-1', name: 'first' },\n  ${MARKER}`),
+    );
+  }
+}
+
+/** Its Kubernetes base folder and registrations: base, both overlays, databases.sql, the production PDB. */
+function writeKubernetes(tree, o) {
+  generateFiles(tree, path.join(here, 'k8s'), `k8s/base/${o.name}`, { ...o, tmpl: '' });
+  editYaml(tree, BASE, (doc) => {
+    const resources = doc.get('resources');
+    // Before the gateway, which calls the services (the order reads like the call graph).
+    const at = resources.items.findIndex((item) => String(item.value ?? item) === 'api-gateway');
+    resources.items.splice(at < 0 ? resources.items.length : at, 0, doc.createNode(o.name));
+  });
+  for (const overlay of OVERLAYS) {
+    editYaml(tree, overlay, (doc) => {
+      const images = doc.get('images');
+      const registry = String(images.items[0].get('newName')).replace(/\/refarch\/.*$/, '');
+      images.add(
+        doc.createNode({ name: `refarch/${o.dir}`, newName: `${registry}/refarch/${o.dir}`, newTag: '0.1.0' }),
+      );
+      if (overlay.includes('production')) doc.get('replicas').add(doc.createNode({ name: o.name, count: o.replicas }));
+    });
+  }
+  if (o.replicas > 1) {
+    editText(
+      tree,
+      PDB,
+      null,
+      (text) =>
+        `${text.trimEnd()}\n---\n# ${o.name} (generated): a node drain may take one replica, never all.\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: ${o.name}\n  namespace: refarch\nspec:\n  minAvailable: ${o.replicas - 1}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: ${o.name}\n`,
+    );
+  }
+  if (o.postgres) {
+    editText(
+      tree,
+      DATABASES,
+      null,
+      (text) => `${text.trimEnd()}\n-- ${o.name} (generated)\nCREATE DATABASE refarch_${o.database};\n`,
+    );
+  }
+}
+
+function writeCompose(tree, o) {
+  const environment = [
+    ...(o.postgres
+      ? [
+          `DATABASE_URL: postgres://postgres:postgres@postgres:5432/refarch_${o.database}`,
+          'RABBITMQ_URL: amqp://refarch:refarch-dev-only@rabbitmq:5672',
+        ]
+      : []),
+    'ADMIN_TOKEN: *admin-token',
+    ...o.calls.map((c) => `${c.variable}: http://${c.name}:8080`),
+  ];
+  const depends = [
+    ...(o.postgres ? ['postgres: { condition: service_healthy }', 'rabbitmq: { condition: service_healthy }'] : []),
+    ...o.calls.map((c) => `${c.name}: { condition: service_started }`),
+  ];
+  const block = [
+    `  ${o.name}:`,
+    '    <<: *service',
+    `    build: { context: .., dockerfile: docker/service.Dockerfile, args: { SERVICE: ${o.dir} } }`,
+    `    image: refarch/${o.dir}:0.1.0`,
+    '    environment:',
+    ...environment.map((line) => `      ${line}`),
+    `    ports: ['127.0.0.1:${o.port}:8080']`,
+    ...(depends.length ? ['    depends_on:', ...depends.map((line) => `      ${line}`)] : []),
+    '',
+    '',
+  ].join('\n');
+  editText(tree, COMPOSE, '\n  api-gateway:\n', (text) =>
+    text.replace('\n  api-gateway:\n', `\n${block}  api-gateway:\n`),
+  );
+  if (o.route) {
+    editText(tree, COMPOSE, '\n  api-gateway:\n', (text) => {
+      const gateway = text.indexOf('\n  api-gateway:\n');
+      const anchor = text.indexOf('      ADMIN_TOKEN: *admin-token\n', gateway);
+      const at = anchor + '      ADMIN_TOKEN: *admin-token\n'.length;
+      return `${text.slice(0, at)}      ${o.constName}_URL: http://${o.name}:8080\n${text.slice(at)}`;
+    });
+  }
+}
+
+/** `--public`: the gateway calls it (its catalog entry and ConfigMap); it forwards `/api/<name>/*` there. */
+function writeGatewayRoute(tree, o) {
+  if (!o.route) return;
+  updateJson(tree, GATEWAY, (json) => {
+    const entry = json.refarch.services.find((e) => e.name === 'api-gateway');
+    entry.calls[o.name] = `${o.constName}_URL`;
+    return json;
+  });
+  editYaml(tree, GATEWAY_CONFIGMAP, (doc) => doc.setIn(['data', `${o.constName}_URL`], `http://${o.name}`));
+}
+
+export default async function serviceGenerator(tree, raw) {
+  const o = normalize(tree, raw);
+  writeServiceFolder(tree, o);
+  writeContracts(tree, o);
+  writeKubernetes(tree, o);
+  writeCompose(tree, o);
+  writeGatewayRoute(tree, o);
+  await formatFiles(tree);
+  return () => {
+    // The new workspace package goes into package-lock.json (`npm ci` refuses a lock that lacks it).
+    if (!raw.skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    console.log(
+      [
+        '',
+        `${o.name} is in services/${o.dir}, port ${o.port}${o.route ? `, routed at /api${o.route}` : ''}.`,
+        'Next:',
+        `  npm test -- services/${o.dir}     npm run conformance -- ${o.name}     npm run stack -- --only ${[...o.stackDeps, o.name].join(',')}`,
+      ].join('\n'),
+    );
+  };
+}
