@@ -14,6 +14,10 @@ export interface CatalogEntry {
   calls: Record<string, string>;
   /** Has a consumer queue of its own, named after it. */
   consumes?: boolean;
+  /** Public route prefix of a service behind the gateway: `/api<route>/*` is forwarded to its `<route>/*`. */
+  route?: string;
+  /** Events it publishes (the generator's contract stubs, which remove-service takes out again). */
+  publishes?: string[];
   /** Route prefix of the public entry serving it. */
   public?: string;
   /** Production replicas. */

@@ -42,6 +42,15 @@ function problemsOf(entry, where) {
       if (typeof env !== 'string' || !ENV.test(env)) bad(`calls.${service}`, 'must be an environment variable name');
     }
   }
+  if (entry.route !== undefined && (typeof entry.route !== 'string' || !/^\/[a-z][a-z0-9-]*$/.test(entry.route))) {
+    bad('route', 'must be a path prefix like /loyalty (the gateway forwards /api/loyalty/* there)');
+  }
+  if (
+    entry.publishes !== undefined &&
+    (!Array.isArray(entry.publishes) || entry.publishes.some((e) => typeof e !== 'string'))
+  ) {
+    bad('publishes', 'must list event types');
+  }
   if (entry.replicas !== undefined && (!Number.isInteger(entry.replicas) || entry.replicas < 1)) {
     bad('replicas', 'must be a positive integer (production replicas)');
   }

@@ -29,27 +29,27 @@ describe('the service catalog', () => {
 
   it('finds a service missing from every written list, and a replica count that differs', () => {
     const extra: CatalogEntry = {
-      name: 'loyalty-service',
-      dir: 'loyalty-service',
+      name: 'rewards-service',
+      dir: 'rewards-service',
       kind: 'nest',
       port: 3010,
       needs: ['postgres'],
-      database: { name: 'loyalty', env: 'DATABASE_URL' },
+      database: { name: 'rewards', env: 'DATABASE_URL' },
       calls: {},
       replicas: 2,
     };
     const changed = catalog.map((e) => (e.name === 'order-service' ? { ...e, replicas: 4 } : e));
     expect(catalogDisagreements([...changed, extra], written)).toEqual([
       'overlay production runs 5 replicas of order-service, the catalog says 4',
-      'k8s/base/kustomization.yaml lacks loyalty-service',
-      'k8s/base renders no Deployment loyalty-service',
-      'k8s/base renders no Service loyalty-service',
-      'overlay microk8s has no images: entry for refarch/loyalty-service',
-      'overlay production has no images: entry for refarch/loyalty-service',
-      'overlay production runs no replicas of loyalty-service, the catalog says 2',
-      'overlay production has no PodDisruptionBudget for loyalty-service',
-      'docker/compose.yaml has no service loyalty-service',
-      'k8s/base/postgres/databases.sql does not create refarch_loyalty',
+      'k8s/base/kustomization.yaml lacks rewards-service',
+      'k8s/base renders no Deployment rewards-service',
+      'k8s/base renders no Service rewards-service',
+      'overlay microk8s has no images: entry for refarch/rewards-service',
+      'overlay production has no images: entry for refarch/rewards-service',
+      'overlay production runs no replicas of rewards-service, the catalog says 2',
+      'overlay production has no PodDisruptionBudget for rewards-service',
+      'docker/compose.yaml has no service rewards-service',
+      'k8s/base/postgres/databases.sql does not create refarch_rewards',
     ]);
   });
 
@@ -96,6 +96,7 @@ describe('the service catalog', () => {
         name,
         variable,
         defaultUrl: `http://127.0.0.1:${catalog.find((e) => e.name === name)!.port}`,
+        ...(catalog.find((e) => e.name === name)!.route ? { route: catalog.find((e) => e.name === name)!.route } : {}),
       })),
     );
   });

@@ -36,7 +36,7 @@ export function removalOf(tree, name) {
   return entry;
 }
 
-export default async function removeServiceGenerator(tree, { name, skipInstall }) {
+export default async function removeServiceGenerator(tree, { name, skipInstall, skipFormat }) {
   const entry = removalOf(tree, name);
   tree.delete(`services/${entry.dir}`);
   tree.delete(`k8s/base/${name}`);
@@ -86,7 +86,7 @@ export default async function removeServiceGenerator(tree, { name, skipInstall }
     });
     editYaml(tree, GATEWAY_CONFIGMAP, (doc) => doc.deleteIn(['data', `${constCase(name)}_URL`]));
   }
-  await formatFiles(tree);
+  if (!skipFormat) await formatFiles(tree);
   return () => {
     if (!skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
     console.log(`\n${name} is removed; its database and queues on a running server are left for you to drop.`);

@@ -298,7 +298,7 @@ export default async function serviceGenerator(tree, raw) {
   writeKubernetes(tree, o);
   writeCompose(tree, o);
   writeGatewayRoute(tree, o);
-  await formatFiles(tree);
+  if (!raw.skipFormat) await formatFiles(tree);
   return () => {
     // The new workspace package goes into package-lock.json (`npm ci` refuses a lock that lacks it).
     if (!raw.skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });

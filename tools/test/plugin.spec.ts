@@ -1,0 +1,179 @@
+// The service and remove-service generators on Nx's in-memory tree (createTreeWithEmptyWorkspace), seeded with the
+// files of this workspace they read and edit. tools/test/plugin-e2e.spec.ts builds, tests and runs the result.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import type { Tree } from '@nx/devkit';
+import { parse, parseAllDocuments } from 'yaml';
+import { root } from '../catalog.mjs';
+import serviceGenerator from '../plugin/src/service/generator.js';
+import removeServiceGenerator from '../plugin/src/remove-service/generator.js';
+
+/** What the generators touch outside a new service's folder. */
+const SEEDED = [
+  'k8s/base/kustomization.yaml',
+  'k8s/base/api-gateway/configmap.yaml',
+  'k8s/base/postgres/databases.sql',
+  'k8s/overlays/microk8s/kustomization.yaml',
+  'k8s/overlays/production/kustomization.yaml',
+  'k8s/overlays/production/pdb.yaml',
+  'docker/compose.yaml',
+  'libs/contracts/src/events.ts',
+  'libs/contracts/src/examples.ts',
+  ...readdirSync(path.join(root, 'services'))
+    .map((dir) => `services/${dir}/package.json`)
+    .filter((file) => statSync(path.join(root, file), { throwIfNoEntry: false })),
+];
+
+function workspace(): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  for (const file of SEEDED) tree.write(file, readFileSync(path.join(root, file), 'utf8'));
+  return tree;
+}
+const snapshot = (tree: Tree) => Object.fromEntries(SEEDED.map((file) => [file, tree.read(file, 'utf8')]));
+const generate = (tree: Tree, options: Record<string, unknown>) =>
+  serviceGenerator(tree, { skipInstall: true, skipFormat: true, ...options });
+
+describe('@refarch/plugin:service', () => {
+  it('writes the folder, the catalog entry and every registration of a public postgres service', async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'loyalty', store: 'postgres', consumes: 'orders.order-approved.v1', public: true });
+
+    for (const file of [
+      'README.md',
+      'src/main.ts',
+      'src/app.module.ts',
+      'src/config.ts',
+      'src/migrate.ts',
+      'src/loyalty/loyalty.controller.ts',
+      'src/loyalty/loyalty.service.ts',
+      'src/loyalty/loyalty.repository.ts',
+      'src/loyalty/loyalty.errors.ts',
+      'src/loyalty/loyalty.handlers.ts',
+      'src/loyalty/loyalty.service.spec.ts',
+      'migrations/001_create_items.sql',
+      'test/harness.ts',
+      'test/loyalty.spec.ts',
+    ]) {
+      expect([file, tree.exists(`services/loyalty/${file}`)]).toEqual([file, true]);
+    }
+    expect(tree.read('services/loyalty/src/loyalty/loyalty.handlers.ts', 'utf8')).toContain(
+      "@OnMessage('orders.order-approved.v1')",
+    );
+    const pkg = JSON.parse(tree.read('services/loyalty/package.json', 'utf8')!);
+    expect(pkg.refarch.services).toEqual([
+      {
+        name: 'loyalty',
+        kind: 'nest',
+        port: 3010,
+        needs: ['postgres', 'rabbitmq'],
+        database: { name: 'loyalty', env: 'DATABASE_URL' },
+        calls: {},
+        consumes: true,
+        route: '/loyalty',
+        replicas: 2,
+      },
+    ]);
+
+    expect(parse(tree.read('k8s/base/kustomization.yaml', 'utf8')!).resources).toContain('loyalty');
+    expect(tree.read('k8s/base/loyalty/deployment.yaml', 'utf8')).toContain('refarch_loyalty');
+    for (const overlay of ['microk8s', 'production']) {
+      const images = parse(tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!).images;
+      expect(images.map((i: { name: string }) => i.name)).toContain('refarch/loyalty');
+    }
+    expect(parse(tree.read('k8s/overlays/production/kustomization.yaml', 'utf8')!).replicas).toContainEqual({
+      name: 'loyalty',
+      count: 2,
+    });
+    const pdbs = parseAllDocuments(tree.read('k8s/overlays/production/pdb.yaml', 'utf8')!).map((d) => d.toJS());
+    expect(pdbs.find((p) => p.metadata.name === 'loyalty')?.spec.minAvailable).toBe(1);
+    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toMatch(/^CREATE DATABASE refarch_loyalty;$/m);
+    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true });
+    expect(compose.services.loyalty.ports).toEqual(['127.0.0.1:3010:8080']);
+    expect(compose.services['api-gateway'].environment.LOYALTY_URL).toBe('http://loyalty:8080');
+    const gateway = JSON.parse(tree.read('services/api-gateway/package.json', 'utf8')!).refarch.services[0];
+    expect(gateway.calls.loyalty).toBe('LOYALTY_URL');
+    expect(parse(tree.read('k8s/base/api-gateway/configmap.yaml', 'utf8')!).data.LOYALTY_URL).toBe('http://loyalty');
+  });
+
+  it('adds a contract stub and an example for each published event, and a client for each called service', async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'rewards', publishes: 'rewards.points-awarded.v1', calls: 'user-service' });
+    expect(tree.read('libs/contracts/src/events.ts', 'utf8')).toMatch(/^ {2}'rewards\.points-awarded\.v1': z\./m);
+    expect(tree.read('libs/contracts/src/examples.ts', 'utf8')).toMatch(/^ {2}'rewards\.points-awarded\.v1': \{/m);
+    expect(tree.read('services/rewards/src/rewards/user-service.client.ts', 'utf8')).toContain(
+      "clients.create('user-service', config.USER_SERVICE_URL)",
+    );
+    expect(tree.read('services/rewards/src/config.ts', 'utf8')).toContain("USER_SERVICE_URL: env.url('http', 'https')");
+    // Not public: the gateway is left alone.
+    expect(tree.read('services/api-gateway/package.json', 'utf8')).not.toContain('REWARDS_URL');
+  });
+
+  it('writes a store-less service without migrations, database or broker', async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'echo', store: 'none' });
+    expect(tree.exists('services/echo/migrations')).toBe(false);
+    expect(tree.exists('services/echo/src/migrate.ts')).toBe(false);
+    expect(JSON.parse(tree.read('services/echo/package.json', 'utf8')!).refarch.services[0].needs).toEqual([]);
+    expect(tree.read('k8s/base/echo/deployment.yaml', 'utf8')).not.toContain('DATABASE_URL');
+    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).not.toContain('refarch_echo');
+  });
+
+  it.each([
+    [{ name: 'Loyalty' }, 'must be lower-case'],
+    [{ name: 'user-service' }, 'is taken'],
+    [{ name: 'loyalty', consumes: 'orders.no-such-event.v1' }, 'declares no such message'],
+    [{ name: 'loyalty', publishes: 'orders.order-created.v1' }, 'already declares it'],
+    [{ name: 'loyalty', publishes: 'not an event' }, 'must read <context>.<name>.v<N>'],
+    [{ name: 'loyalty', calls: 'nobody' }, 'no backend service of that name'],
+    [{ name: 'loyalty', store: 'none', consumes: 'orders.order-approved.v1' }, 'need --store postgres'],
+    [{ name: 'loyalty', store: 'mongodb' }, '--store mongodb is not generated yet'],
+    [{ name: 'loyalty', store: 'sqlite' }, '--store must be one of'],
+  ])('refuses %j with a clear error and writes nothing', async (options, message) => {
+    const tree = workspace();
+    const before = tree.listChanges().length;
+    await expect(generate(tree, options)).rejects.toThrow(message);
+    expect(tree.listChanges().length).toBe(before);
+  });
+
+  it('picks the first free port', async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'first', store: 'none' });
+    await generate(tree, { name: 'second', store: 'none' });
+    const port = (name: string) =>
+      JSON.parse(tree.read(`services/${name}/package.json`, 'utf8')!).refarch.services[0].port as number;
+    expect([port('first'), port('second')]).toEqual([3010, 3011]);
+  });
+});
+
+describe('@refarch/plugin:remove-service', () => {
+  it('takes a generated service out again: every file it edited is as before', async () => {
+    const tree = workspace();
+    const before = snapshot(tree);
+    await generate(tree, {
+      name: 'loyalty',
+      consumes: 'orders.order-approved.v1',
+      publishes: 'loyalty.points-awarded.v1',
+      calls: 'user-service',
+      public: true,
+    });
+    await generate(tree, { name: 'echo', store: 'none' });
+    await removeServiceGenerator(tree, { name: 'loyalty', skipInstall: true, skipFormat: true });
+    await removeServiceGenerator(tree, { name: 'echo', skipInstall: true, skipFormat: true });
+    expect(snapshot(tree)).toEqual(before);
+    expect(tree.exists('services/loyalty')).toBe(false);
+    expect(tree.exists('k8s/base/loyalty')).toBe(false);
+  });
+
+  it('refuses an unknown service, and one that another service calls', async () => {
+    const tree = workspace();
+    await expect(removeServiceGenerator(tree, { name: 'nobody', skipInstall: true, skipFormat: true })).rejects.toThrow(
+      'no service "nobody"',
+    );
+    await expect(
+      removeServiceGenerator(tree, { name: 'inventory-service', skipInstall: true, skipFormat: true }),
+    ).rejects.toThrow('call inventory-service: take that out first');
+    expect(tree.exists('services/inventory-service/package.json')).toBe(true);
+  });
+});
