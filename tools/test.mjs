@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: runs Jest in ESM mode (Nest 12 is ESM-only) and ends with one plain line "N passed, N failed".
-// Without arguments it runs two phases: every test but the e2e suite (in parallel), then the e2e suite alone — it
-// starts a whole stack on fixed ports and is the slowest part; alone it is fast and undisturbed.
+// Without arguments it runs two phases: every test but the few in SERIAL (in parallel), then those alone, one after
+// the other — alone they are fast and undisturbed.
 // Arguments are passed to a single Jest run: `npm test -- libs/config`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -24,10 +24,20 @@ function jest(args) {
   return { status: run.status ?? 1, passed, failed, skipped };
 }
 
+/**
+ * Run alone, after the rest: the e2e suite (a whole stack on fixed ports), the generator's end-to-end test (a build,
+ * lint and test run of its own in a copy of the workspace) and the slow-reader stream test (it fills the kernel's
+ * socket buffers, which takes long on a machine busy with the parallel phase).
+ */
+const SERIAL = ['/e2e/', '/tools/test/plugin-e2e.spec.ts', '/services/api-gateway/test/streams.spec.ts'];
+
 const args = process.argv.slice(2);
 const runs = args.length
   ? [jest(args)]
-  : [jest(['--testPathIgnorePatterns', '/e2e/', '/node_modules/', '/dist/']), jest(['--runInBand', 'e2e/'])];
+  : [
+      jest(['--testPathIgnorePatterns', ...SERIAL, '/node_modules/', '/dist/']),
+      jest(['--runInBand', ...SERIAL.map((p) => p.replace(/^\//, ''))]),
+    ];
 const total = runs.reduce(
   (t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }),
   { passed: 0, failed: 0, skipped: 0 },
