@@ -25,6 +25,18 @@ function run(cwd: string, args: string[], env: Record<string, string> = {}) {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 const node = process.execPath;
+/** `npx nx g @refarch/plugin:<generator> <args>` as a user types it (without the npm install it would run). */
+const nxGenerate = (cwd: string, command: string) => {
+  const [generator, ...args] = command.split(' ');
+  return run(cwd, [
+    node,
+    'node_modules/nx/dist/bin/nx.js',
+    'g',
+    `@refarch/plugin:${generator}`,
+    ...args,
+    '--skip-install',
+  ]);
+};
 
 /**
  * A copy of the workspace (sources and built dist/, not .git) whose node_modules links every installed package
@@ -118,19 +130,7 @@ function workspaceChecks(copy: string, service?: string) {
   });
 
   it('generates loyalty, which builds, lints, passes its tests, conformance, the overlays and the catalog checks', () => {
-    const generated = run(copy, [
-      node,
-      'node_modules/nx/dist/bin/nx.js',
-      'g',
-      '@refarch/plugin:service',
-      'loyalty',
-      '--store',
-      'postgres',
-      '--consumes',
-      'orders.order-approved.v1',
-      '--public',
-      '--skip-install',
-    ]);
+    const generated = nxGenerate(copy, 'service loyalty --store postgres --consumes orders.order-approved.v1 --public');
     expect(generated.output).toContain('CREATE services/loyalty/src/loyalty/loyalty.controller.ts');
     expect(generated.status).toBe(0);
     linkWorkspacePackages(copy);
@@ -206,14 +206,7 @@ function workspaceChecks(copy: string, service?: string) {
   }, 180_000);
 
   it('remove-service takes it out, and the workspace passes the same checks', () => {
-    const removed = run(copy, [
-      node,
-      'node_modules/nx/dist/bin/nx.js',
-      'g',
-      '@refarch/plugin:remove-service',
-      'loyalty',
-      '--skip-install',
-    ]);
+    const removed = nxGenerate(copy, 'remove-service loyalty');
     expect(removed.status).toBe(0);
     expect(existsSync(path.join(copy, 'services/loyalty'))).toBe(false);
     linkWorkspacePackages(copy);
