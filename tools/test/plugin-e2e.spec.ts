@@ -19,10 +19,12 @@ function run(cwd: string, args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(args[0]!, args.slice(1), {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...env },
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
     timeout: 300_000,
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  // Plain text whatever the terminal (CI=true makes Nx colour its output).
+  const output = `${result.stdout}${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+  return { status: result.status, output };
 }
 const node = process.execPath;
 /** `npx nx g @refarch/plugin:<generator> <args>` as a user types it (without the npm install it would run). */
