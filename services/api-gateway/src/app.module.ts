@@ -5,23 +5,19 @@ import { BROKER, MessagingModule, type AmqpConnectionManager } from '@refarch/me
 import { METRICS_REGISTRY } from '@refarch/observability';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { AuthController } from './auth/auth.controller.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
-import { AccessTokenVerifier } from './auth/jwks.js';
 import { Cache } from './cache/cache.js';
-import { ProductsController } from './catalog/products.controller.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config.js';
-import { LabController } from './lab/lab.controller.js';
-import { OrderEvents } from './orders/order-events.js';
-import { OrdersController } from './orders/orders.controller.js';
-import { OrdersService } from './orders/orders.service.js';
-import { StreamSlots } from './orders/stream-slots.js';
+import { LabModule } from './lab/lab.module.js';
+import { OrdersModule } from './orders/orders.module.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
-import { RateLimits } from './rate-limit/rate-limits.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { REDIS, redisProvider } from './redis.js';
-import { routedServiceControllers } from './routes/routed-services.js';
+import { RoutesModule } from './routes/routes.module.js';
 import { Upstreams } from './upstreams.js';
-import { UsersController } from './users/users.controller.js';
+import { UsersModule } from './users/users.module.js';
 
 class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -51,15 +47,13 @@ export class AppModule {
             { ...rabbitmqCheck({ isConnected: () => broker.isConnected() }), optional: true },
           ],
         }),
-      ],
-      controllers: [
-        AuthController,
-        ProductsController,
-        UsersController,
-        OrdersController,
-        LabController,
-        // Services that declare a public `route` in the catalog (npx nx g @refarch/plugin:service --public).
-        ...routedServiceControllers(),
+        AuthModule,
+        RateLimitModule,
+        CatalogModule,
+        UsersModule,
+        OrdersModule,
+        LabModule,
+        RoutesModule,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -71,16 +65,11 @@ export class AppModule {
           useFactory: (redis: Redis, registry: Registry) => new Cache(redis, registry),
         },
         Upstreams,
-        AccessTokenVerifier,
-        RateLimits,
-        OrderEvents,
-        OrdersService,
-        StreamSlots,
         // Order matters: the caller is known before the rate limiter picks its bucket.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
-      exports: [GATEWAY_CONFIG, REDIS],
+      exports: [GATEWAY_CONFIG, REDIS, Cache, Upstreams],
     };
   }
 }

@@ -1,7 +1,8 @@
 import { createParamDecorator, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@refarch/errors';
-import { AccessTokenVerifier, InvalidTokenError, type Caller, type Role } from './jwks.js';
+import { InvalidTokenError } from './auth.errors.js';
+import { AccessTokenVerifier, type Caller, type Role } from './jwks.js';
 
 const ACCESS = Symbol('ACCESS');
 type Access = 'public' | Role;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError } from '@refarch/errors';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { Upstreams } from '../upstreams.js';
+import { InvalidTokenError, KeysUnavailableError } from './auth.errors.js';
 
 /** Only the user-service's algorithm is accepted: never `none`, never an HMAC "signed" with the public key. */
 export const JWT_ALGORITHMS = ['ES256'];
@@ -13,24 +13,6 @@ export type Role = 'user' | 'admin';
 export interface Caller {
   userId: string;
   role: Role;
-}
-
-export class InvalidTokenError extends AppError {
-  constructor() {
-    super('AUTH.INVALID_TOKEN', 401, 'Unauthorized', {
-      detail: 'The access token is missing, invalid or expired',
-      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-    });
-  }
-}
-
-export class KeysUnavailableError extends AppError {
-  constructor() {
-    super('AUTH.KEYS_UNAVAILABLE', 503, 'Service Unavailable', {
-      detail: 'Access tokens cannot be verified right now; try again shortly',
-      headers: { 'retry-after': '5' },
-    });
-  }
 }
 
 /** Unknown `kid`: fetch the key set again at most this often (a rotation is picked up; junk kids cannot flood). */

@@ -1,15 +1,10 @@
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
-import { NotFoundError, validationErrorFromZod } from '@refarch/errors';
+import { validationErrorFromZod } from '@refarch/errors';
 import { BreakerRegistry, faultSettingsSchema } from '@refarch/resilience';
 import { AdminOnly } from '../auth/auth.guard.js';
 import { GATEWAY_CONFIG, type GatewayConfig, type UpstreamName } from '../config.js';
 import { passThroughClientErrors, Upstreams } from '../upstreams.js';
-
-export class UnknownServiceError extends NotFoundError {
-  constructor(service: string) {
-    super('LAB.UNKNOWN_SERVICE', `No service named ${service.slice(0, 64)} behind this gateway`);
-  }
-}
+import { UnknownServiceError } from './lab.errors.js';
 
 /**
  * The resilience lab (admin only): every service's breakers, and fault injection per service. The gateway is the

@@ -1,4 +1,5 @@
-import { AppError } from '@refarch/errors';
+import { ERROR_CODES } from '@refarch/contracts';
+import { AppError, NotFoundError } from '@refarch/errors';
 
 /** A user, or this replica, holds as many order streams as allowed. */
 export class TooManyStreamsError extends AppError {
@@ -11,5 +12,11 @@ export class TooManyStreamsError extends AppError {
       headers: { 'retry-after': String(retryAfterSeconds) },
       extensions: { scope, limit, retryAfterSeconds },
     });
+  }
+}
+
+export class OrderNotFoundError extends NotFoundError {
+  constructor(orderId: string) {
+    super(ERROR_CODES.ORDER_NOT_FOUND, `Order ${orderId} not found`);
   }
 }

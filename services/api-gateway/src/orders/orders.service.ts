@@ -1,20 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NotFoundError } from '@refarch/errors';
 import { HttpStatusError } from '@refarch/resilience';
 import { Cache } from '../cache/cache.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { profileKey } from '../users/profiles.js';
 import { passThroughClientErrors, Upstreams } from '../upstreams.js';
-import { ERROR_CODES, type OrderStatus, type OrderView, type PublicOrderView } from '@refarch/contracts';
+import { OrderNotFoundError } from './orders.errors.js';
+import { type OrderStatus, type OrderView, type PublicOrderView } from '@refarch/contracts';
 
 /** The parts of `GET /api/orders/:id/full` besides the order itself, by the names `degraded` lists. */
 export type Part = 'user' | 'payment' | 'saga';
-
-export class OrderNotFoundError extends NotFoundError {
-  constructor(orderId: string) {
-    super(ERROR_CODES.ORDER_NOT_FOUND, `Order ${orderId} not found`);
-  }
-}
 
 @Injectable()
 export class OrdersService {

@@ -1,19 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError } from '@refarch/errors';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { REDIS } from '../redis.js';
-
-export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number, detail: string) {
-    super('RATE_LIMIT.EXCEEDED', 429, 'Too Many Requests', {
-      detail,
-      headers: { 'retry-after': String(retryAfterSeconds) },
-      extensions: { retryAfterSeconds },
-    });
-  }
-}
+import { RateLimitedError } from './rate-limit.errors.js';
 
 export interface Allowance {
   limit: number;
