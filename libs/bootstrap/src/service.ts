@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AdminModule } from '@refarch/admin';
 import { ConfigError, type ServiceEnv } from '@refarch/config';
 import { ProblemDetailsFilter, sendProblem, type ProblemReply } from '@refarch/errors';
 import { ShutdownSignal } from '@refarch/health';
@@ -76,9 +77,9 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   @Module({
     imports: [
       PlatformModule.forRoot(logger, metrics),
+      AdminModule.forRoot(config.ADMIN_TOKEN || undefined),
       ResilienceModule.forRoot({
         caller: name,
-        ...(config.ADMIN_TOKEN ? { adminToken: config.ADMIN_TOKEN } : {}),
         faults: { mode: config.FAULT_MODE, errorRate: config.FAULT_ERROR_RATE, latencyMs: config.FAULT_LATENCY_MS },
       }),
       rootModule,

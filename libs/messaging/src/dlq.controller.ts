@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { NotFoundError } from '@refarch/errors';
-import { AdminTokenGuard } from '@refarch/resilience';
+import { AdminTokenGuard } from '@refarch/admin';
 import { z } from 'zod';
 import { ConsumerLifecycle } from './consumer-lifecycle.js';
 import { DlqAdmin } from './dlq.js';

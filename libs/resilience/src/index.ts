@@ -15,5 +15,5 @@ export type { HttpClientOptions, HttpMethod, HttpRequest, HttpResponse } from '.
 export { FaultInjector, faultSettingsSchema, InjectedFaultError } from './faults.js';
 export type { FaultMode, FaultSettings } from './faults.js';
 export { DeadlineInterceptor } from './deadline.interceptor.js';
-export { ADMIN_TOKEN, AdminTokenGuard, ResilienceModule } from './resilience.module.js';
+export { ResilienceModule } from './resilience.module.js';
 export type { ResilienceOptions } from './resilience.module.js';

@@ -1,21 +1,18 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   Body,
   Controller,
   Get,
   Global,
-  Inject,
   Injectable,
   Module,
   Put,
   UseGuards,
   type BeforeApplicationShutdown,
-  type CanActivate,
   type DynamicModule,
-  type ExecutionContext,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ForbiddenError, UnauthorizedError, validationErrorFromZod } from '@refarch/errors';
+import { AdminTokenGuard } from '@refarch/admin';
+import { validationErrorFromZod } from '@refarch/errors';
 import { METRICS_REGISTRY } from '@refarch/observability';
 import type { Registry } from 'prom-client';
 import { BreakerRegistry, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
@@ -25,34 +22,9 @@ import { HttpClients } from './http-client.js';
 export interface ResilienceOptions {
   /** This service's name: breakers are named `<caller>-><dependency>`. */
   caller: string;
-  /** Bearer token for `/admin/*`; when unset the admin API answers 403. */
-  adminToken?: string;
   /** Fault injection at start (FAULT_MODE, FAULT_ERROR_RATE, FAULT_LATENCY_MS). */
   faults: FaultSettings;
   breakerDefaults?: Partial<BreakerOptions>;
-}
-
-/** Injection token of the service's admin token (`undefined` when the admin API is disabled). */
-export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
-
-/** Guards `/admin/*` routes of any platform module: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
-@Injectable()
-export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(ADMIN_TOKEN) private readonly adminToken: string | undefined) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const expected = this.adminToken;
-    if (!expected)
-      throw new ForbiddenError('ADMIN.DISABLED', 'The admin API is disabled: set ADMIN_TOKEN to enable it');
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers['authorization'];
-    const given = typeof header === 'string' ? (/^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '') : '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      throw new UnauthorizedError('ADMIN.UNAUTHORIZED', 'A valid admin bearer token is required');
-    }
-    return true;
-  }
 }
 
 @Controller('admin')
@@ -113,7 +85,6 @@ export class ResilienceModule {
       module: ResilienceModule,
       controllers: [ResilienceAdminController],
       providers: [
-        { provide: ADMIN_TOKEN, useValue: options.adminToken },
         {
           provide: BreakerRegistry,
           inject: [METRICS_REGISTRY],
@@ -126,10 +97,9 @@ export class ResilienceModule {
           useFactory: (breakers: BreakerRegistry, registry: Registry) => new HttpClients(breakers, registry),
         },
         { provide: FaultInjector, useFactory: () => new FaultInjector(options.faults) },
-        AdminTokenGuard,
         ResilienceLifecycle,
       ],
-      exports: [BreakerRegistry, HttpClients, FaultInjector, ADMIN_TOKEN, AdminTokenGuard],
+      exports: [BreakerRegistry, HttpClients, FaultInjector],
     };
   }
 }

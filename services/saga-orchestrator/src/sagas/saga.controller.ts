@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { identifierSchema, ZodDto, ZodValidationPipe } from '@refarch/bootstrap';
 import { ConflictError, NotFoundError } from '@refarch/errors';
-import { AdminTokenGuard } from '@refarch/resilience';
+import { AdminTokenGuard } from '@refarch/admin';
 import { z } from 'zod';
 import { SagaDriver } from './saga.driver.js';
 import { SagaRepository } from './saga.repository.js';

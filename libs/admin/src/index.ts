@@ -1,0 +1,1 @@
+export { ADMIN_TOKEN, AdminModule, AdminTokenGuard } from './admin.module.js';
