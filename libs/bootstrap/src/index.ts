@@ -3,3 +3,5 @@ export type { PlatformConfig, Service, ServiceOptions } from './service.js';
 export { PlatformModule } from './platform.module.js';
 export { identifierSchema, ValidHeader, ZodDto, ZodValidationPipe } from './validation.js';
 export type { ZodDtoClass } from './validation.js';
+export { postgresServiceInfrastructure } from './postgres-service.js';
+export type { PostgresServiceOptions } from './postgres-service.js';

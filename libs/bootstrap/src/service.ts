@@ -16,6 +16,7 @@ import {
   type ServiceMetrics,
 } from '@refarch/observability';
 import type { DestinationStream } from 'pino';
+import { MessageErrorFilter, RabbitMqTransport } from '@refarch/messaging';
 import { DeadlineInterceptor, FaultInjector, ResilienceModule } from '@refarch/resilience';
 import { PlatformModule } from './platform.module.js';
 import { ZodValidationPipe } from './validation.js';
@@ -118,6 +119,16 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   // After instrumentation, so injected faults are logged and measured like real ones.
   fastify.addHook('onRequest', app.get(FaultInjector).hook);
   await options.configure?.(app);
+  // Message handlers (`@OnMessage`, i.e. Nest's `@EventPattern`) run on the RabbitMQ transport as a hybrid app, in a
+  // service with messaging. Its own config, not the HTTP one (problem+json, zod pipes, deadlines are HTTP's); the
+  // handlers are wired at listen(), after the filter that hands their errors to the transport unchanged.
+  // Lifecycle hooks are the app's: the microservice must not run onModuleInit/onApplicationBootstrap a second time.
+  const transport = messageTransport(app);
+  if (transport) {
+    const microservice = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
+    microservice.useGlobalFilters(new MessageErrorFilter());
+    (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
+  }
 
   let closing: Promise<void> | undefined;
   // A keep-alive connection whose request was in flight at close() would keep the server open after its response:
@@ -138,6 +149,8 @@ export async function createService(rootModule: Type | DynamicModule, options: S
     logger,
     metrics,
     async listen() {
+      // Consumers first (waiting at most 5 s for the broker), so a service that answers is consuming.
+      await app.startAllMicroservices();
       await app.listen(config.PORT, config.HOST);
       const address = fastify.server.address();
       const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -146,6 +159,15 @@ export async function createService(rootModule: Type | DynamicModule, options: S
     },
     close,
   };
+}
+
+/** The service's RabbitMqTransport, when it imports MessagingModule. */
+function messageTransport(app: NestFastifyApplication): RabbitMqTransport | undefined {
+  try {
+    return app.get(RabbitMqTransport, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -97,9 +97,6 @@ export class MessageConsumer {
     // Setup failures (a connection lost mid-setup, a queue declared with other arguments) arrive as 'error' events:
     // unheard, they would crash the process. The wrapper sets up again on the next connection.
     this.channel.on('error', (error: unknown) => options.onError?.(error));
-    // Setup failures (a connection lost mid-setup, a queue declared with other arguments) arrive as 'error' events:
-    // unheard, they would crash the process. The wrapper sets up again on the next connection.
-    //XX
   }
 
   /** Resolves once the queues are declared and the subscription is active. */

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { NotFoundError } from '@refarch/errors';
 import { AdminTokenGuard } from '@refarch/admin';
+import { NotFoundError } from '@refarch/errors';
 import { z } from 'zod';
-import { ConsumerLifecycle } from './consumer-lifecycle.js';
 import { DlqAdmin } from './dlq.js';
+import { RabbitMqTransport } from './transport/rabbitmq.transport.js';
 
 /** `/admin/dlq` (admin token): this service's consumer queues, and list, replay or purge one's dead letters. */
 @Controller('admin/dlq')
@@ -11,11 +11,11 @@ import { DlqAdmin } from './dlq.js';
 export class DlqController {
   constructor(
     private readonly dlq: DlqAdmin,
-    private readonly lifecycle: ConsumerLifecycle,
+    private readonly transport: RabbitMqTransport,
   ) {}
 
   private known(queue: string): string {
-    if (!this.lifecycle.consumers.some((c) => c.queue === queue)) {
+    if (!this.transport.queues.includes(queue)) {
       throw new NotFoundError('MESSAGING.UNKNOWN_QUEUE', `This service consumes no queue named ${queue}`);
     }
     return queue;
@@ -23,7 +23,7 @@ export class DlqController {
 
   @Get()
   queues() {
-    return { queues: this.lifecycle.consumers.map((c) => c.queue) };
+    return { queues: this.transport.queues };
   }
 
   @Get(':queue')

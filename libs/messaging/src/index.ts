@@ -17,8 +17,8 @@ export { InvalidMessageError, MessagePublisher, UnroutableMessageError } from '.
 export type { PublishOptions } from './publisher.js';
 export { MessageConsumer } from './consumer.js';
 export type { ConsumeOutcome, ConsumerOptions, HandlerResult, MessageHandler } from './consumer.js';
-export { handleOnce } from './inbox.js';
-export type { InboxResult } from './inbox.js';
+export { INBOX, PgInbox } from './inbox.js';
+export type { Inbox, InboxResult } from './inbox.js';
 export { OutboxRelay } from './outbox/relay.js';
 export type { ClaimedBatch, OutboxRecord, OutboxStore, RelayOptions, RelayPublisher } from './outbox/relay.js';
 export {
@@ -38,9 +38,12 @@ export { DlqAdmin, registerDlqGauge } from './dlq.js';
 export type { DeadLetter } from './dlq.js';
 export { MessagingModule } from './messaging.module.js';
 export { BROKER, MESSAGING_MIGRATIONS, OUTBOX_STORE } from './messaging.options.js';
-export { OnMessage } from './on-message.decorator.js';
+export { MessageContext } from './transport/message.context.js';
+export { OnMessage } from './transport/on-message.decorator.js';
+export { MessageErrorFilter } from './transport/message-error.filter.js';
+export { RABBITMQ_TRANSPORT, RabbitMqTransport } from './transport/rabbitmq.transport.js';
+export type { EventPatternExtras } from './transport/rabbitmq.transport.js';
 export type { MessagingOptions } from './messaging.options.js';
-export { migrateServiceDatabase, postgresServiceInfrastructure } from './service-infrastructure.js';
-export type { PostgresServiceOptions } from './service-infrastructure.js';
+export { migrateServiceDatabase } from './service-infrastructure.js';
 export { LiveFeed } from './live-feed.js';
 export type { LiveFeedOptions } from './live-feed.js';

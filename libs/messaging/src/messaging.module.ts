@@ -1,20 +1,21 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { LOGGER, METRICS_REGISTRY, type Logger } from '@refarch/observability';
 import { PG_POOL, type Pool } from '@refarch/postgres';
 import type { Registry } from 'prom-client';
 import { connectBroker, type AmqpConnectionManager } from './connection.js';
-import { ConsumerLifecycle } from './consumer-lifecycle.js';
 import { DlqController } from './dlq.controller.js';
 import { DlqAdmin } from './dlq.js';
+import { INBOX, PgInbox } from './inbox.js';
+import { MessagingLifecycle } from './messaging.lifecycle.js';
 import { BROKER, MESSAGING_OPTIONS, OUTBOX_STORE, type MessagingOptions } from './messaging.options.js';
 import { PgOutboxStore } from './outbox/pg-outbox.js';
 import { OutboxRelay, type OutboxStore, type RelayOptions } from './outbox/relay.js';
 import { MessagePublisher } from './publisher.js';
+import { RabbitMqTransport } from './transport/rabbitmq.transport.js';
 
 /**
- * RabbitMQ for one service: the connection (token {@link BROKER}), `MessagePublisher`, consumers for every
- * `@OnMessage` handler, the PostgreSQL outbox relay (`outbox: 'postgres'`), and `/admin/dlq/:queue` (list, replay,
+ * RabbitMQ for one service: the connection (token {@link BROKER}), `MessagePublisher`, the Nest transport
+ * (`RabbitMqTransport`: consumers for every `@EventPattern` handler, the inbox when `outbox: 'postgres'`), the PostgreSQL outbox relay (`outbox: 'postgres'`), and `/admin/dlq/:queue` (list, replay,
  * purge; admin token). Shutdown: consumers drain before the HTTP server closes, the connection closes last.
  */
 @Global()
@@ -48,7 +49,6 @@ export class MessagingModule {
           : { provide: OutboxRelay, useValue: null };
     return {
       module: MessagingModule,
-      imports: [DiscoveryModule],
       controllers: [DlqController],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: options },
@@ -72,9 +72,13 @@ export class MessagingModule {
         },
         { provide: DlqAdmin, useFactory: () => new DlqAdmin(options.url) },
         relay,
-        ConsumerLifecycle,
+        options.outbox === 'postgres'
+          ? { provide: INBOX, inject: [PG_POOL], useFactory: (pool: Pool) => new PgInbox(pool) }
+          : { provide: INBOX, useValue: null },
+        RabbitMqTransport,
+        MessagingLifecycle,
       ],
-      exports: [BROKER, MessagePublisher, DlqAdmin],
+      exports: [BROKER, MessagePublisher, DlqAdmin, RabbitMqTransport],
     };
   }
 }

@@ -9,7 +9,7 @@ import {
   DlqAdmin,
   dlqName,
   EVENTS_EXCHANGE,
-  handleOnce,
+  PgInbox,
   HEADERS,
   InvalidMessageError,
   MessageConsumer,
@@ -73,7 +73,7 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
   const applyOnce =
     (consumer: string): MessageHandler =>
     (envelope) =>
-      handleOnce(pool, consumer, envelope.id, async (client) => {
+      new PgInbox(pool).once(consumer, envelope.id, async (client) => {
         await client.query('INSERT INTO effects (message_id, order_id) VALUES ($1, $2)', [
           envelope.id,
           (envelope.data as { orderId: string }).orderId,

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import {
   addToOutbox,
   connectBroker,
-  handleOnce,
+  PgInbox,
   MessageConsumer,
   MessagePublisher,
   migrate,
@@ -96,7 +96,7 @@ const infra = await requireInfra('libs/messaging outbox (PostgreSQL)', 'postgres
         handlers: {
           'shipping.cancel-shipment.v1': (envelope) => {
             deliveries.set(envelope.id, (deliveries.get(envelope.id) ?? 0) + 1);
-            return handleOnce(pool, consumerName, envelope.id, async (client) => {
+            return new PgInbox(pool).once(consumerName, envelope.id, async (client) => {
               await client.query('INSERT INTO effects (message_id, order_id) VALUES ($1, $2)', [envelope.id, 'x']);
             });
           },

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { MIGRATIONS_DIR, type InventoryServiceConfig } from './config.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { PG_POOL, type Pool } from '@refarch/postgres';
 import { MIGRATIONS_DIR, ORDER_CONFIG, usesMongo, type OrderServiceConfig } from './config.js';
 import { MongoStorageModule } from './orders/mongo-storage.module.js';

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { MIGRATIONS_DIR, PAYMENT_CONFIG, type PaymentServiceConfig } from './config.js';
 import { PaymentsModule } from './payments/payments.module.js';
 

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { MIGRATIONS_DIR, SAGA_CONFIG, type SagaConfig } from './config.js';
 import { SagaModule } from './sagas/saga.module.js';
 

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { MIGRATIONS_DIR, type UserServiceConfig } from './config.js';
 import { USER_CONFIG } from './tokens.js';
 import { UsersModule } from './users/users.module.js';

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { postgresServiceInfrastructure } from '@refarch/messaging';
+import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { MIGRATIONS_DIR, type WorkersConfig } from './config.js';
 import { ShippingModule } from './shipping/shipping.module.js';
 

@@ -7,7 +7,7 @@ import { SagaMetrics } from './saga.metrics.js';
 import { SagaRepository } from './saga.repository.js';
 
 @Module({
-  controllers: [SagaController],
-  providers: [SagaRepository, Participants, SagaDriver, SagaHandlers, SagaMetrics],
+  controllers: [SagaController, SagaHandlers],
+  providers: [SagaRepository, Participants, SagaDriver, SagaMetrics],
 })
 export class SagaModule {}

@@ -3,5 +3,5 @@ import { ShippingController } from './shipping.controller.js';
 import { ShippingHandlers } from './shipping.handlers.js';
 import { ShippingRepository } from './shipping.repository.js';
 
-@Module({ controllers: [ShippingController], providers: [ShippingHandlers, ShippingRepository] })
+@Module({ controllers: [ShippingController, ShippingHandlers], providers: [ShippingRepository] })
 export class ShippingModule {}

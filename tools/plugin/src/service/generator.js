@@ -148,6 +148,7 @@ function packageJson(o) {
     dependencies: Object.fromEntries([
       ['@nestjs/common', '12.5.1'],
       ['@nestjs/core', '12.5.1'],
+      ...(o.consumes.length ? [['@nestjs/microservices', '12.1.1']] : []),
       ...['bootstrap', 'config', 'contracts', 'errors', 'health'].map(refarch),
       ...(o.postgres ? ['messaging', 'postgres'].map(refarch) : []),
       ...['observability', ...(o.calls.length ? ['resilience'] : [])].map(refarch),
