@@ -11,23 +11,20 @@ import { loadCatalog } from '../catalog.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infra = await requireInfra('npm run migrate of every service', 'postgres');
 
-// Every service folder of the catalog that owns a PostgreSQL database, with the variable naming it.
-const services = [
-  ...new Map(
-    loadCatalog()
-      .filter((e) => e.database)
-      .map((e) => [e.dir, e.database!.env] as const),
-  ),
-];
+// Every catalog entry that owns a PostgreSQL database: its folder, the variable naming the database, and for a worker
+// its role (each role of services/workers has a database and migrations of its own).
+const services = loadCatalog()
+  .filter((e) => e.database)
+  .map((e) => [e.name, e.dir, e.database!.env, e.role] as const);
 
 (infra ? describe : describe.skip)('npm run migrate', () => {
-  it.each(services)('%s applies the messaging tables and its own', async (service, urlVariable) => {
-    const script = path.join(root, 'services', service, 'dist/migrate.js');
+  it.each(services)('%s applies the messaging tables and its own', async (service, dir, urlVariable, role) => {
+    const script = path.join(root, 'services', dir, 'dist/migrate.js');
     expect(existsSync(script)).toBe(true);
     const db = await createTestDatabase(infra!.postgres, `migrate_${service.replace(/-/g, '_')}`);
     try {
       const output = execFileSync(process.execPath, [script], {
-        env: { ...process.env, [urlVariable]: db.url },
+        env: { ...process.env, [urlVariable]: db.url, ...(role ? { WORKER_ROLE: role } : {}) },
         encoding: 'utf8',
       });
       expect(output).toMatch(/applied \d+ migration/);

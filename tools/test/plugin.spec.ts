@@ -21,6 +21,8 @@ const SEEDED = [
   'docker/compose.yaml',
   'libs/contracts/src/events.ts',
   'libs/contracts/src/examples.ts',
+  'services/workers/src/config.ts',
+  'services/workers/src/app.module.ts',
   ...readdirSync(path.join(root, 'services'))
     .map((dir) => `services/${dir}/package.json`)
     .filter((file) => statSync(path.join(root, file), { throwIfNoEntry: false })),
@@ -137,6 +139,55 @@ describe('@refarch/plugin:service', () => {
     expect(tree.listChanges().length).toBe(before);
   });
 
+  it('writes a worker role into services/workers: its slice, migrations, test, role lists, catalog entry, k8s', async () => {
+    const tree = workspace();
+    const images = (overlay: string) => tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!;
+    const imagesBefore = ['microk8s', 'production'].map(images);
+    await generate(tree, { name: 'notification', worker: true, consumes: 'orders.order-approved.v1' });
+    for (const file of [
+      'src/notification/notification.module.ts',
+      'src/notification/notification.handlers.ts',
+      'src/notification/notification.repository.ts',
+      'migrations/notification/001_create_items.sql',
+      'test/notification.spec.ts',
+      'test/notification.harness.ts',
+    ]) {
+      expect(tree.exists(`services/workers/${file}`)).toBe(true);
+    }
+    expect(tree.exists('services/notification')).toBe(false);
+    expect(tree.read('services/workers/test/notification.harness.ts', 'utf8')).toContain("WORKER_ROLE: 'notification'");
+    expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(/'shipping',\n {2}'notification',\n/);
+    const app = tree.read('services/workers/src/app.module.ts', 'utf8')!;
+    expect(app).toContain("import { NotificationModule } from './notification/notification.module.js';");
+    expect(app).toContain('  notification: NotificationModule,\n');
+    const entries = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services;
+    expect(entries.map((e: { name: string }) => e.name)).toEqual(['shipping-worker', 'notification-worker']);
+    expect(entries[1]).toMatchObject({ kind: 'worker', role: 'notification', database: { name: 'notification' } });
+    expect(parse(tree.read('k8s/base/notification-worker/configmap.yaml', 'utf8')!).data.WORKER_ROLE).toBe(
+      'notification',
+    );
+    expect(tree.read('k8s/base/notification-worker/deployment.yaml', 'utf8')).toContain('image: refarch/workers:0.1.0');
+    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!).services['notification-worker'];
+    expect(compose.environment.WORKER_ROLE).toBe('notification');
+    expect(compose.build.args.SERVICE).toBe('workers');
+    // The workers' image is registered once, whatever the number of roles.
+    expect(images('microk8s')).toBe(imagesBefore[0]);
+    expect(images('production')).toContain('- name: notification-worker\n    count: 2');
+    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toContain('CREATE DATABASE refarch_notification;');
+  });
+
+  it.each([
+    [{ name: 'shipping', worker: true }, 'role "shipping" is taken'],
+    [{ name: 'mailer', worker: true, calls: 'user-service' }, '--worker with --calls is not generated yet'],
+    [{ name: 'mailer', worker: true, public: true }, '--worker and --public exclude each other'],
+    [{ name: 'mailer', worker: true, store: 'none' }, 'a worker role runs on PostgreSQL'],
+  ])('refuses the worker role %j with a clear error and writes nothing', async (options, message) => {
+    const tree = workspace();
+    const before = tree.listChanges().length;
+    await expect(generate(tree, options)).rejects.toThrow(message);
+    expect(tree.listChanges().length).toBe(before);
+  });
+
   it('picks the first free port', async () => {
     const tree = workspace();
     await generate(tree, { name: 'first', store: 'none' });
@@ -164,6 +215,17 @@ describe('@refarch/plugin:remove-service', () => {
     expect(snapshot(tree)).toEqual(before);
     expect(tree.exists('services/loyalty')).toBe(false);
     expect(tree.exists('k8s/base/loyalty')).toBe(false);
+  });
+
+  it('takes a generated worker role out of services/workers again, leaving the other roles and the image', async () => {
+    const tree = workspace();
+    const before = snapshot(tree);
+    await generate(tree, { name: 'notification', worker: true, consumes: 'orders.order-approved.v1' });
+    await removeServiceGenerator(tree, { name: 'notification-worker', skipInstall: true, skipFormat: true });
+    expect(snapshot(tree)).toEqual(before);
+    expect(tree.exists('services/workers/src/notification')).toBe(false);
+    expect(tree.exists('services/workers/test/notification.spec.ts')).toBe(false);
+    expect(tree.exists('k8s/base/notification-worker')).toBe(false);
   });
 
   it('refuses an unknown service, and one that another service calls', async () => {

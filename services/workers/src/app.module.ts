@@ -1,9 +1,13 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { postgresServiceInfrastructure } from '@refarch/bootstrap';
-import { MIGRATIONS_DIR, type WorkersConfig } from './config.js';
+import { migrationsDir, type WorkerRole, type WorkersConfig } from './config.js';
 import { ShippingModule } from './shipping/shipping.module.js';
 
-const ROLES = { shipping: ShippingModule } as const;
+/** Each role's feature module; `npx nx g @refarch/plugin:service <role> --worker` adds one above the marker. */
+const ROLES: Record<WorkerRole, Type> = {
+  shipping: ShippingModule,
+  // generated roles
+};
 
 /** One image, one role per process: the role's feature module plus the stores and messaging every role uses. */
 @Global()
@@ -17,7 +21,7 @@ export class AppModule {
           service: `${config.WORKER_ROLE}-worker`,
           databaseUrl: config.DATABASE_URL,
           rabbitmqUrl: config.RABBITMQ_URL,
-          migrationsDir: MIGRATIONS_DIR,
+          migrationsDir: migrationsDir(config.WORKER_ROLE),
           migrateOnStart: config.MIGRATE_ON_START,
           namespace: config.MESSAGING_NAMESPACE,
         }),

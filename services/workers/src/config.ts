@@ -2,9 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { env, loadConfig, serviceEnv } from '@refarch/config';
 import { z } from 'zod';
 
+/** The roles of this image; `npx nx g @refarch/plugin:service <role> --worker` adds one above the marker. */
+export const WORKER_ROLES = [
+  'shipping',
+  // generated roles
+] as const;
+
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
 export const workersEnv = serviceEnv.extend({
-  /** Which worker this process is (one image, one Deployment per role). Notification and analytics come next. */
-  WORKER_ROLE: z.enum(['shipping'], { message: 'must be one of: shipping' }),
+  /** Which worker this process is (one image, one Deployment per role). */
+  WORKER_ROLE: z.enum(WORKER_ROLES, { message: `must be one of: ${WORKER_ROLES.join(', ')}` }),
   PORT: env.port().default(3006),
   DATABASE_URL: env.url('postgres', 'postgresql'),
   MIGRATE_ON_START: env.bool().default(true),
@@ -18,7 +26,8 @@ export function loadWorkersConfig(source: Record<string, string | undefined> = p
 }
 
 export function loadMigrationConfig(source: Record<string, string | undefined> = process.env) {
-  return loadConfig(workersEnv.pick({ DATABASE_URL: true }), source);
+  return loadConfig(workersEnv.pick({ WORKER_ROLE: true, DATABASE_URL: true }), source);
 }
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+/** Each role owns its database and its migrations: `migrations/<role>/`. */
+export const migrationsDir = (role: WorkerRole) => fileURLToPath(new URL(`../migrations/${role}`, import.meta.url));

@@ -1,5 +1,6 @@
-// `npm run migrate -w services/workers`: applies pending migrations (the messaging tables, then its own) and exits.
+// `WORKER_ROLE=<role> npm run migrate -w services/workers`: applies the role's pending migrations (the messaging tables, then its own) and exits.
 import { migrateServiceDatabase } from '@refarch/messaging';
-import { loadMigrationConfig, MIGRATIONS_DIR } from './config.js';
+import { loadMigrationConfig, migrationsDir } from './config.js';
 
-await migrateServiceDatabase(loadMigrationConfig().DATABASE_URL, MIGRATIONS_DIR);
+const { WORKER_ROLE, DATABASE_URL } = loadMigrationConfig();
+await migrateServiceDatabase(DATABASE_URL, migrationsDir(WORKER_ROLE));

@@ -16,6 +16,11 @@ export const EVENTS = 'libs/contracts/src/events.ts';
 export const EXAMPLES = 'libs/contracts/src/examples.ts';
 export const GATEWAY = 'services/api-gateway/package.json';
 export const GATEWAY_CONFIGMAP = 'k8s/base/api-gateway/configmap.yaml';
+export const WORKERS = 'services/workers';
+export const WORKERS_CONFIG = 'services/workers/src/config.ts';
+export const WORKERS_MODULE = 'services/workers/src/app.module.ts';
+/** The line in the workers' config.ts (WORKER_ROLES) and app.module.ts (ROLES) above which generated roles go. */
+export const ROLE_MARKER = '// generated roles';
 /** The line in events.ts and examples.ts above which generated entries go. */
 export const MARKER = '// generated services';
 

@@ -17,6 +17,9 @@ import {
   GATEWAY_CONFIGMAP,
   OVERLAYS,
   PDB,
+  ROLE_MARKER,
+  WORKERS_CONFIG,
+  WORKERS_MODULE,
 } from '../workspace.js';
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -29,16 +32,40 @@ export function removalOf(tree, name) {
   const callers = entries.filter((e) => e.name !== 'api-gateway' && name in (e.calls ?? {})).map((e) => e.name);
   if (callers.length)
     problems.push(`${callers.join(', ')} call${callers.length === 1 ? 's' : ''} ${name}: take that out first`);
-  if (entry && entries.filter((e) => e.dir === entry.dir).length > 1) {
-    problems.push(`${name} shares services/${entry.dir} with other roles: remove it by hand (docs/fork-a-service.md)`);
+  const shared = entry && entries.filter((e) => e.dir === entry.dir).length > 1;
+  if (shared && !(entry.kind === 'worker' && tree.exists(`services/${entry.dir}/src/${entry.role}`))) {
+    problems.push(
+      `${name} shares services/${entry.dir} with other entries: remove it by hand (docs/fork-a-service.md)`,
+    );
   }
   if (problems.length) throw new Error(`@refarch/plugin:remove-service: nothing removed.\n  ${problems.join('\n  ')}`);
   return entry;
 }
 
+/** A worker role out of services/workers: its slice, migrations, test and harness, its lines in the role lists. */
+function removeWorkerRole(tree, entry) {
+  const dir = `services/${entry.dir}`;
+  const role = entry.role;
+  for (const file of [`src/${role}`, `migrations/${role}`, `test/${role}.spec.ts`, `test/${role}.harness.ts`])
+    tree.delete(`${dir}/${file}`);
+  editText(tree, WORKERS_CONFIG, ROLE_MARKER, (text) => text.replace(new RegExp(`^  '${escape(role)}',\\n`, 'm'), ''));
+  editText(tree, WORKERS_MODULE, ROLE_MARKER, (text) =>
+    text
+      .replace(new RegExp(`^import \\{ [A-Za-z0-9]+ \\} from '\\./${escape(role)}/[^']+';\\n`, 'm'), '')
+      .replace(new RegExp(`^  '?${escape(role)}'?: [A-Za-z0-9]+,\\n`, 'm'), ''),
+  );
+  updateJson(tree, `${dir}/package.json`, (json) => {
+    json.refarch.services = json.refarch.services.filter((e) => e.name !== entry.name);
+    return json;
+  });
+}
+
 export default async function removeServiceGenerator(tree, { name, skipInstall, skipFormat }) {
   const entry = removalOf(tree, name);
-  tree.delete(`services/${entry.dir}`);
+  // Other catalog entries run from the same folder (the workers' roles): only this one's parts go, the image stays.
+  const shared = catalog(tree).filter((e) => e.dir === entry.dir).length > 1;
+  if (shared) removeWorkerRole(tree, entry);
+  else tree.delete(`services/${entry.dir}`);
   tree.delete(`k8s/base/${name}`);
   editYaml(tree, BASE, (doc) => {
     const resources = doc.get('resources');
@@ -47,7 +74,7 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
   for (const overlay of OVERLAYS) {
     editYaml(tree, overlay, (doc) => {
       const images = doc.get('images');
-      images.items = images.items.filter((item) => item.get('name') !== `refarch/${entry.dir}`);
+      if (!shared) images.items = images.items.filter((item) => item.get('name') !== `refarch/${entry.dir}`);
       const replicas = doc.get('replicas');
       if (replicas) replicas.items = replicas.items.filter((item) => item.get('name') !== name);
     });
@@ -88,7 +115,7 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
   }
   if (!skipFormat) await formatFiles(tree);
   return () => {
-    if (!skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    if (!skipInstall && !shared) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
     console.log(`\n${name} is removed; its database and queues on a running server are left for you to drop.`);
   };
 }

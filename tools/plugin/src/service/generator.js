@@ -24,6 +24,10 @@ import {
   OVERLAYS,
   PDB,
   pascalCase,
+  ROLE_MARKER,
+  WORKERS,
+  WORKERS_CONFIG,
+  WORKERS_MODULE,
 } from '../workspace.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,14 +50,31 @@ export function normalize(tree, raw) {
   const entries = catalog(tree);
   const events = tree.exists(EVENTS) ? tree.read(EVENTS, 'utf8') : '';
 
+  const worker = Boolean(raw.worker);
+  // A worker role `<name>` runs as the catalog entry `<name>-worker` from services/workers.
+  const entryName = worker ? `${name}-worker` : name;
   if (!NAME.test(name) || name.length > 40) {
     problems.push(`name "${name}" must be lower-case letters and digits in dash-separated words, at most 40 long`);
+  } else if (worker) {
+    if (!tree.exists(WORKERS_CONFIG))
+      problems.push(`--worker needs ${WORKERS} (its WORKER_ROLES in ${WORKERS_CONFIG})`);
+    else if (tree.read(WORKERS_CONFIG, 'utf8').includes(`  '${name}',\n`) || tree.exists(`${WORKERS}/src/${name}`)) {
+      problems.push(`role "${name}" is taken: ${WORKERS} already has it`);
+    } else if (entries.some((e) => e.name === entryName) || tree.exists(`k8s/base/${entryName}`)) {
+      problems.push(`name "${entryName}" is taken: a catalog entry or k8s/base/${entryName} exists`);
+    }
   } else if (entries.some((e) => e.name === name) || tree.exists(`services/${name}`)) {
     problems.push(`name "${name}" is taken: services/${name} or a catalog entry of that name exists`);
   } else if (tree.exists(`k8s/base/${name}`)) {
     problems.push(`name "${name}" is taken: k8s/base/${name} exists`);
   }
-  if (raw.worker) problems.push('--worker (a new WORKER_ROLE of services/workers) is not generated yet');
+  if (worker) {
+    if (store !== 'postgres')
+      problems.push('--worker: a worker role runs on PostgreSQL (its own database): drop --store');
+    if (calls.length) problems.push('--worker with --calls is not generated yet: add the client to the role by hand');
+    if (raw.public)
+      problems.push('--worker and --public exclude each other: the gateway routes to services, not workers');
+  }
   if (!STORES.includes(store)) {
     problems.push(
       store === 'mongodb'
@@ -90,12 +111,15 @@ export function normalize(tree, raw) {
   const database = name.replace(/-/g, '_');
   const route = raw.public ? `/${name}` : undefined;
   return {
-    name,
-    dir: name,
+    name: entryName,
+    dir: worker ? 'workers' : name,
+    worker,
+    role: worker ? name : undefined,
+    harness: worker ? `${name}.harness` : 'harness',
     feature: name,
     className: pascalCase(name),
     camelName: camelCase(name),
-    constName: constCase(name),
+    constName: constCase(entryName),
     database,
     dbShort: database.slice(0, 12),
     port,
@@ -120,7 +144,8 @@ export function normalize(tree, raw) {
 function catalogEntry(o) {
   return {
     name: o.name,
-    kind: 'nest',
+    kind: o.worker ? 'worker' : 'nest',
+    ...(o.worker ? { role: o.role } : {}),
     port: o.port,
     needs: o.postgres ? ['postgres', 'rabbitmq'] : [],
     ...(o.postgres ? { database: { name: o.database, env: 'DATABASE_URL' } } : {}),
@@ -161,9 +186,8 @@ function packageJson(o) {
   };
 }
 
-/** The service's folder: sources, migrations, tests, README and package.json. */
-function writeServiceFolder(tree, o) {
-  const target = `services/${o.dir}`;
+/** Template variables of the service's sources. */
+function templateVars(o) {
   const consumes = o.consumes.map((event, i) => Object.assign(new String(event), { handler: o.consumeHandlers[i] }));
   const badVariables = [
     'LOG_LEVEL',
@@ -171,21 +195,60 @@ function writeServiceFolder(tree, o) {
     ...o.calls.map((c) => c.variable),
     ...(o.postgres ? ['DATABASE_URL', 'RABBITMQ_URL'] : []),
   ].sort();
-  const vars = { ...o, consumes, badVariables, tmpl: '', __feature__: o.feature };
-  generateFiles(tree, path.join(here, 'files'), target, vars);
-  const feature = `${target}/src/${o.feature}`;
+  return { ...o, consumes, badVariables, tmpl: '', __feature__: o.feature };
+}
+
+/** The feature slice (controller, service, repository, errors, handlers) and its call clients, in `feature`. */
+function writeFeature(tree, o, vars, feature) {
   generateFiles(tree, path.join(here, 'repository'), feature, vars);
   tree.rename(`${feature}/${o.postgres ? 'postgres' : 'none'}.ts`, `${feature}/${o.feature}.repository.ts`);
   tree.delete(`${feature}/${o.postgres ? 'none' : 'postgres'}.ts`);
   if (o.consumes.length) tree.rename(`${feature}/handlers.ts`, `${feature}/${o.feature}.handlers.ts`);
   else tree.delete(`${feature}/handlers.ts`);
+  for (const call of o.calls)
+    generateFiles(tree, path.join(here, 'call'), feature, { ...vars, call, callName: call.name });
+}
+
+/** The service's folder: sources, migrations, tests, README and package.json. */
+function writeServiceFolder(tree, o) {
+  const target = `services/${o.dir}`;
+  const vars = templateVars(o);
+  generateFiles(tree, path.join(here, 'files'), target, vars);
+  const feature = `${target}/src/${o.feature}`;
+  writeFeature(tree, o, vars, feature);
   if (!o.postgres) {
     tree.delete(`${target}/src/migrate.ts`);
     tree.delete(`${target}/migrations`);
   }
-  for (const call of o.calls)
-    generateFiles(tree, path.join(here, 'call'), feature, { ...vars, call, callName: call.name });
   writeJson(tree, `${target}/package.json`, packageJson(o));
+}
+
+/**
+ * `--worker`: a role of services/workers — its feature slice in `src/<role>/`, its migrations in
+ * `migrations/<role>/`, its test and harness in `test/`, the role in WORKER_ROLES and ROLES, its catalog entry.
+ */
+function writeWorkerRole(tree, o) {
+  const vars = templateVars(o);
+  const files = path.join(here, 'files');
+  generateFiles(tree, path.join(files, 'src', '__feature__'), `${WORKERS}/src/${o.feature}`, vars);
+  writeFeature(tree, o, vars, `${WORKERS}/src/${o.feature}`);
+  generateFiles(tree, path.join(files, 'migrations'), `${WORKERS}/migrations/${o.role}`, vars);
+  generateFiles(tree, path.join(files, 'test'), `${WORKERS}/test`, vars);
+  tree.rename(`${WORKERS}/test/harness.ts`, `${WORKERS}/test/${o.harness}.ts`);
+  editText(tree, WORKERS_CONFIG, ROLE_MARKER, (text) =>
+    text.replace(`  ${ROLE_MARKER}`, `  '${o.role}',\n  ${ROLE_MARKER}`),
+  );
+  const key = /^[a-z][a-z0-9]*$/.test(o.role) ? o.role : `'${o.role}'`;
+  editText(tree, WORKERS_MODULE, ROLE_MARKER, (text) => {
+    const lines = text.split('\n');
+    const lastImport = lines.map((line) => line.startsWith('import ')).lastIndexOf(true);
+    lines.splice(lastImport + 1, 0, `import { ${o.className}Module } from './${o.feature}/${o.feature}.module.js';`);
+    return lines.join('\n').replace(`  ${ROLE_MARKER}`, `  ${key}: ${o.className}Module,\n  ${ROLE_MARKER}`);
+  });
+  updateJson(tree, `${WORKERS}/package.json`, (json) => {
+    json.refarch.services.push(catalogEntry(o));
+    return json;
+  });
 }
 
 /** A contract stub and an example for each event it publishes, in libs/contracts. */
@@ -216,9 +279,11 @@ function writeKubernetes(tree, o) {
     editYaml(tree, overlay, (doc) => {
       const images = doc.get('images');
       const registry = String(images.items[0].get('newName')).replace(/\/refarch\/.*$/, '');
-      images.add(
-        doc.createNode({ name: `refarch/${o.dir}`, newName: `${registry}/refarch/${o.dir}`, newTag: '0.1.0' }),
-      );
+      // A worker role runs the workers' image, which is there already.
+      if (!images.items.some((item) => item.get('name') === `refarch/${o.dir}`))
+        images.add(
+          doc.createNode({ name: `refarch/${o.dir}`, newName: `${registry}/refarch/${o.dir}`, newTag: '0.1.0' }),
+        );
       if (overlay.includes('production')) doc.get('replicas').add(doc.createNode({ name: o.name, count: o.replicas }));
     });
   }
@@ -243,6 +308,7 @@ function writeKubernetes(tree, o) {
 
 function writeCompose(tree, o) {
   const environment = [
+    ...(o.worker ? [`WORKER_ROLE: ${o.role}`] : []),
     ...(o.postgres
       ? [
           `DATABASE_URL: postgres://postgres:postgres@postgres:5432/refarch_${o.database}`,
@@ -294,7 +360,8 @@ function writeGatewayRoute(tree, o) {
 
 export default async function serviceGenerator(tree, raw) {
   const o = normalize(tree, raw);
-  writeServiceFolder(tree, o);
+  if (o.worker) writeWorkerRole(tree, o);
+  else writeServiceFolder(tree, o);
   writeContracts(tree, o);
   writeKubernetes(tree, o);
   writeCompose(tree, o);
@@ -302,13 +369,14 @@ export default async function serviceGenerator(tree, raw) {
   if (!raw.skipFormat) await formatFiles(tree);
   return () => {
     // The new workspace package goes into package-lock.json (`npm ci` refuses a lock that lacks it).
-    if (!raw.skipInstall) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    if (!raw.skipInstall && !o.worker)
+      execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
     console.log(
       [
         '',
-        `${o.name} is in services/${o.dir}, port ${o.port}${o.route ? `, routed at /api${o.route}` : ''}.`,
+        `${o.name} is in services/${o.dir}${o.worker ? `/src/${o.role} (WORKER_ROLE=${o.role})` : ''}, port ${o.port}${o.route ? `, routed at /api${o.route}` : ''}.`,
         'Next:',
-        `  npm test -- services/${o.dir}     npm run conformance -- ${o.name}     npm run stack -- --only ${[...o.stackDeps, o.name].join(',')}`,
+        `  npm test -- services/${o.dir}${o.worker ? `/test/${o.role}.spec.ts` : ''}     npm run conformance -- ${o.name}     npm run stack -- --only ${[...o.stackDeps, o.name].join(',')}`,
       ].join('\n'),
     );
   };
