@@ -2,6 +2,7 @@
 // running service (its URL and the means to cut its dependencies) and returns what is wrong, [] when it conforms —
 // so the same checks run on every service of the catalog and, to prove each can fail, on a service that breaks it.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 export interface ServiceUnderCheck {
   name: string;
@@ -253,6 +254,80 @@ export function kubernetesEntry(name: string, rendered: any[]): Problems {
     const get = container[probe]?.httpGet;
     if (get?.path !== path) problems.push(`${probe} does not GET ${path}`);
     if (!ports.has(get?.port)) problems.push(`${probe} port ${get?.port} is not a port of the container`);
+  }
+  return problems;
+}
+
+/** What the trace check needs of a service that consumes messages: its broker, namespace and queue. */
+export interface MessagingUnderCheck {
+  rabbitmqUrl: string;
+  namespace: string;
+  /** The queue it consumes commands on (events reach it by their bindings). */
+  queue: string;
+  /** Trace ids of the HTTP requests it has sent to the services it calls (a recording server stands in for them). */
+  outboundTraceIds(): string[];
+}
+
+const traceIdOf = (traceparent: unknown) =>
+  typeof traceparent === 'string' ? (/^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent)?.[1] ?? '') : '';
+
+/**
+ * `traceparent` is continued: every message type of the contracts (its example) is delivered to the service with one
+ * trace id — events on the namespace's exchange, commands to its queue — and every HTTP call and message it sends in
+ * the next seconds (outbox included) must carry that trace id. A service that sends nothing passes: there is nothing
+ * to continue. Requests it makes on HTTP requests are not covered here (no generic route triggers them).
+ */
+export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000): Promise<Problems> {
+  const { default: amqp } = await import('amqplib');
+  const { COMMANDS, createEnvelope, MESSAGE_EXAMPLES } = await import('@refarch/contracts');
+  const traceId = randomBytes(16).toString('hex');
+  const exchange = `${m.namespace}.refarch.events`;
+  const connection = await amqp.connect(m.rabbitmqUrl);
+  const problems: Problems = [];
+  try {
+    const channel = await connection.createConfirmChannel();
+    await channel.checkExchange(exchange); // declared by the service at start
+    const tap = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(tap.queue, exchange, '#');
+    const ours = new Set<string>();
+    const seen: { type: string; traceId: string }[] = [];
+    await channel.consume(
+      tap.queue,
+      (msg) => {
+        if (!msg) return;
+        const envelope = JSON.parse(msg.content.toString()) as { id: string; type: string };
+        if (!ours.has(envelope.id))
+          seen.push({ type: envelope.type, traceId: traceIdOf(msg.properties.headers?.['traceparent']) });
+      },
+      { noAck: true },
+    );
+    const before = m.outboundTraceIds().length;
+    for (const [type, data] of Object.entries(MESSAGE_EXAMPLES)) {
+      const envelope = createEnvelope(type as keyof typeof MESSAGE_EXAMPLES, data as never, {
+        correlationId: `conformance-trace-${traceId.slice(0, 8)}`,
+      });
+      ours.add(envelope.id);
+      const options = {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: envelope.id,
+        type,
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      };
+      const body = Buffer.from(JSON.stringify(envelope));
+      if (COMMANDS.has(type as never)) channel.sendToQueue(`${m.namespace}.${m.queue}`, body, options);
+      else channel.publish(exchange, type, body, options);
+    }
+    await channel.waitForConfirms();
+    await new Promise((r) => setTimeout(r, waitMs));
+    const calls = m.outboundTraceIds().slice(before);
+    const strays = calls.filter((id) => id !== traceId).length;
+    if (strays) problems.push(`${strays} of ${calls.length} outbound HTTP calls did not continue the message's trace`);
+    for (const { type, traceId: sent } of seen) {
+      if (sent !== traceId) problems.push(`published ${type} did not continue the message's trace (${sent || 'none'})`);
+    }
+  } finally {
+    await connection.close();
   }
   return problems;
 }

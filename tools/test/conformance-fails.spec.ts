@@ -4,6 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createEnvelope, MESSAGE_EXAMPLES } from '@refarch/contracts';
+import { requireInfra } from '@refarch/testing';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { render } from '../../k8s/test/policy.js';
 import { root } from '../catalog.mjs';
@@ -134,5 +138,48 @@ describe('each conformance check fails on a service that breaks it', () => {
     expect(checks.kubernetesEntry('no-such-service', broken)).toEqual([
       'k8s/base renders no Deployment no-such-service',
     ]);
+  });
+});
+
+const broker = await requireInfra('conformance trace check on a broken consumer', 'rabbitmq');
+
+(broker ? describe : describe.skip)('the trace check fails on a consumer that starts new traces', () => {
+  it('names each HTTP call and published message that did not continue the trace', async () => {
+    // The broken consumer: for each message on its queue it calls a dependency and publishes an event, both with a
+    // trace of their own (what a relay without the outbox's headers, or a driver without the saga's trace, does).
+    const namespace = `conf-broken-${randomBytes(3).toString('hex')}`;
+    const exchange = `${namespace}.refarch.events`;
+    const outbound: string[] = [];
+    const connection = await amqp.connect(broker!.rabbitmq);
+    try {
+      const channel = await connection.createChannel();
+      await channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: true });
+      const queue = `${namespace}.broken`;
+      await channel.assertQueue(queue, { exclusive: true });
+      await channel.bindQueue(queue, exchange, 'orders.order-created.v1');
+      await channel.consume(queue, (msg) => {
+        if (!msg) return;
+        channel.ack(msg);
+        outbound.push(randomBytes(16).toString('hex'));
+        const reply = createEnvelope('orders.order-rejected.v1', MESSAGE_EXAMPLES['orders.order-rejected.v1'], {
+          correlationId: 'broken',
+        });
+        channel.publish(exchange, reply.type, Buffer.from(JSON.stringify(reply)), {
+          headers: { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
+        });
+      });
+      const problems = await checks.traceContinuation(
+        { rabbitmqUrl: broker!.rabbitmq, namespace, queue: 'broken', outboundTraceIds: () => outbound },
+        1_500,
+      );
+      expect(problems[0]).toMatch(/^(\d+) of \1 outbound HTTP calls did not continue the message's trace$/);
+      expect(problems.slice(1).length).toBeGreaterThan(0);
+      for (const problem of problems.slice(1))
+        expect(problem).toMatch(
+          /^published orders\.order-rejected\.v1 did not continue the message's trace \([0-9a-f]{32}\)$/,
+        );
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -3,6 +3,7 @@
 // same checks (tools/conformance/checks.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -53,6 +54,8 @@ const hostPort = (url: string, fallback: number) => {
     let output = '';
     let service: checks.ServiceUnderCheck;
     let command: { args: string[]; cwd: string; env: Record<string, string> };
+    let recorder: http.Server;
+    const outbound: string[] = [];
 
     beforeAll(async () => {
       const targets = {
@@ -71,7 +74,14 @@ const hostPort = (url: string, fallback: number) => {
         return u.toString();
       };
       if (entry.database) db = await createTestDatabase(infra!.postgres, `conformance_${entry.database.name}`);
-      const nowhere = `http://127.0.0.1:${await freePort()}`;
+      // The services it calls are not part of these checks: a server that records each request's trace id and then
+      // drops the connection (as if nothing answered) stands in for them.
+      recorder = http.createServer((req) => {
+        outbound.push(/^00-([0-9a-f]{32})-/.exec(String(req.headers['traceparent']))?.[1] ?? '');
+        req.socket.destroy();
+      });
+      await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+      const nowhere = `http://127.0.0.1:${(recorder.address() as net.AddressInfo).port}`;
       const port = await freePort();
       command = {
         args: ['--enable-source-maps', 'dist/main.js'],
@@ -82,7 +92,6 @@ const hostPort = (url: string, fallback: number) => {
             databaseUrl: () => through(db!.url, 'postgres'),
             rabbitmqUrl: entry.needs.includes('rabbitmq') ? through(infra!.rabbitmq, 'rabbitmq') : '',
             redisUrl: entry.needs.includes('redis') ? through(infra!.redis, 'redis') : '',
-            // The services it calls are not part of these checks: nothing answers there.
             urlOf: () => nowhere,
             jwtPrivateKey,
             namespace,
@@ -127,6 +136,8 @@ const hostPort = (url: string, fallback: number) => {
         await exited;
       }
       for (const proxy of proxies.values()) await proxy.close();
+      recorder?.closeAllConnections();
+      await new Promise((r) => (recorder ? recorder.close(r) : r(undefined)));
       await db?.drop();
       await deleteMessagingNamespace(infra!.rabbitmq, namespace, entry.consumes ? [entry.name] : []);
     });
@@ -154,6 +165,18 @@ const hostPort = (url: string, fallback: number) => {
     it('its Kubernetes entry probes the real routes on its port', () => {
       expect(checks.kubernetesEntry(entry.name, rendered)).toEqual([]);
     });
+    // Only a service that consumes gets a message to continue a trace from.
+    if (entry.consumes)
+      it('traceparent: continued from a message into its calls and messages', async () => {
+        expect(
+          await checks.traceContinuation({
+            rabbitmqUrl: infra!.rabbitmq,
+            namespace,
+            queue: entry.name,
+            outboundTraceIds: () => outbound,
+          }),
+        ).toEqual([]);
+      }, 20_000);
     it('SIGTERM during a burst: accepted work completes, exit 0 within 10 s', async () => {
       expect(await checks.gracefulShutdown(service, { kill: (signal) => child.kill(signal), exited })).toEqual([]);
     });

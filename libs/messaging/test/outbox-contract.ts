@@ -1,5 +1,6 @@
 import { expect, it } from '@jest/globals';
 import type { Envelope } from '@refarch/contracts';
+import { runWithContext } from '@refarch/observability';
 import type { OutboxStore } from '../src/index.js';
 import { testMessage } from './helpers.js';
 
@@ -32,6 +33,20 @@ export function outboxContract(setup: () => OutboxUnderTest) {
     const empty = await t.store.claim(10);
     expect(empty.records).toEqual([]);
     await empty.complete([]);
+  });
+
+  it('keeps the trace of the request or message that wrote a record, for the relay to publish it with', async () => {
+    const t = setup();
+    await t.reset();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await runWithContext({ correlationId: 'traced', traceId }, () => t.write([testMessage(1)]));
+    await t.write([testMessage(2)]);
+    const batch = await t.store.claim(10);
+    const [traced, untraced] = batch.records;
+    expect(traced!.headers['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    // Written in no context: no traceparent, and the publisher starts a trace of its own.
+    expect(untraced!.headers['traceparent']).toBeUndefined();
+    await batch.complete(batch.records.map((r) => r.id));
   });
 
   it('never hands the same record to two relays at once', async () => {

@@ -43,6 +43,8 @@ type Behaviour = {
   const calls: string[] = [];
   const behaviour = new Map<string, Behaviour>();
   const shippingCommands: Envelope[] = [];
+  /** `<orderId> <trace id>` of every participant call and shipping command. */
+  const traces: string[] = [];
 
   const start = () =>
     startTestService((o) => {
@@ -77,6 +79,7 @@ type Behaviour = {
         const b = behaviour.get(orderId) ?? {};
         const op = `${req.url!.replace(orderId, ':id').replace(encodeURIComponent(orderId), ':id')}`;
         calls.push(`${orderId} ${op}`);
+        traces.push(`${orderId} ${String(req.headers['traceparent']).split('-')[1]}`);
         const send = (status: number, payload: unknown, type = 'application/json') => {
           res.writeHead(status, { 'content-type': type });
           res.end(JSON.stringify(payload));
@@ -110,6 +113,7 @@ type Behaviour = {
       ch.ack(msg);
       const command = JSON.parse(msg.content.toString()) as Envelope<{ orderId: string }>;
       shippingCommands.push(command);
+      traces.push(`${command.data.orderId} ${String(msg.properties.headers?.['traceparent']).split('-')[1]}`);
       if (command.type === 'shipping.create-shipment.v1' && !behaviour.get(command.data.orderId)?.noShippingReply) {
         void publisher.publish(
           createEnvelope(
@@ -153,6 +157,19 @@ type Behaviour = {
   };
   const callsOf = (orderId: string) =>
     calls.filter((c) => c.startsWith(`${orderId} `)).map((c) => c.slice(orderId.length + 1));
+
+  it('continues the trace of order-created in every step: participant calls and the shipping command (outbox)', async () => {
+    const id = `o-traced-${ns}`;
+    const traceId = randomBytes(16).toString('hex');
+    await publisher.publish(order(id), {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    await until(id, ['APPROVED']);
+    const mine = traces.filter((t) => t.startsWith(`${id} `)).map((t) => t.slice(id.length + 1));
+    // authorize, reserve, the shipping command, capture, commit: each hop, however long the saga waited before it.
+    expect(mine.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(mine)).toEqual(new Set([traceId]));
+  });
 
   it('happy path: authorize → reserve → ship → capture → commit → approve, each transition recorded', async () => {
     const id = `o-happy-${ns}`;

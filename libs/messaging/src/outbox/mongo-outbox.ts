@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@refarch/contracts';
 import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import type { ClaimedBatch, OutboxRecord, OutboxStore } from './relay.js';
+import { outboxHeaders } from './trace.js';
 
 /** Field of an aggregate document holding its unpublished messages. */
 export const MONGO_OUTBOX_FIELD = 'outbox';
@@ -31,7 +32,7 @@ function record(envelope: Envelope, options: OutboxOptions): StoredRecord {
     id: envelope.id,
     destination: options.destination ?? 'event',
     envelope,
-    headers: options.headers ?? {},
+    headers: outboxHeaders(options.headers),
     createdAt: new Date(),
   };
 }

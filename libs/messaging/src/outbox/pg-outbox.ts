@@ -3,6 +3,7 @@ import type { Envelope } from '@refarch/contracts';
 import { checkOut } from '@refarch/postgres';
 import pg from 'pg';
 import type { ClaimedBatch, OutboxRecord, OutboxStore } from './relay.js';
+import { outboxHeaders } from './trace.js';
 
 /** Migrations of the messaging tables (`outbox`, `inbox`); services run them with their own (PostgresModule). */
 export const MESSAGING_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -17,6 +18,7 @@ export interface Queryable {
 /**
  * Writes a message to the outbox inside the caller's transaction (`client` is the transaction's client), and
  * notifies the relay, which PostgreSQL delivers on commit only. `destination`: `event`, or a queue for a command.
+ * The current trace goes with it (`traceparent`), so the published message continues the caller's trace.
  */
 export async function addToOutbox(
   client: Queryable,
@@ -28,7 +30,7 @@ export async function addToOutbox(
     options.destination ?? 'event',
     envelope.type,
     JSON.stringify(envelope),
-    JSON.stringify(options.headers ?? {}),
+    JSON.stringify(outboxHeaders(options.headers)),
   ]);
   await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
 }

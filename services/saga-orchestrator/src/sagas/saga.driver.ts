@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE } from '@refarch/contracts';
-import { LOGGER, runWithCorrelationId, type Logger } from '@refarch/observability';
+import { LOGGER, runWithContext, runWithCorrelationId, type Logger } from '@refarch/observability';
 import { BreakerOpenError, backoffDelay, DEFAULT_BREAKER_OPTIONS } from '@refarch/resilience';
 import { SAGA_CONFIG, type SagaConfig } from '../config.js';
 import { BusinessFailure, Participants } from './participants.js';
@@ -56,7 +56,13 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
       try {
         const due = await this.sagas.claimDue(this.owner, this.config.LEASE_MS, 20);
         claimed = due.length;
-        await Promise.all(due.map((saga) => runWithCorrelationId(saga.correlationId, () => this.drive(saga))));
+        await Promise.all(
+          due.map((saga) =>
+            saga.traceId
+              ? runWithContext({ correlationId: saga.correlationId, traceId: saga.traceId }, () => this.drive(saga))
+              : runWithCorrelationId(saga.correlationId, () => this.drive(saga)),
+          ),
+        );
       } catch (error) {
         this.logger.warn({ err: error }, 'saga driver: cycle failed');
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, MessageData } from '@refarch/contracts';
 import { addToOutbox } from '@refarch/messaging';
+import { currentContext } from '@refarch/observability';
 import { PG_POOL, withTransaction, type Pool, type PoolClient } from '@refarch/postgres';
 import { TERMINAL, type Saga, type SagaState, type SagaTransitionRecord } from './saga.js';
 
@@ -12,6 +13,7 @@ interface Row {
   items: Saga['items'];
   total_cents: number;
   correlation_id: string;
+  trace_id: string | null;
   state: SagaState;
   payment_authorized: boolean;
   stock_reserved: boolean;
@@ -32,6 +34,7 @@ const toSaga = (r: Row): Saga => ({
   items: r.items,
   totalCents: r.total_cents,
   correlationId: r.correlation_id,
+  traceId: r.trace_id,
   state: r.state,
   paymentAuthorized: r.payment_authorized,
   stockReserved: r.stock_reserved,
@@ -72,9 +75,18 @@ export class SagaRepository {
     const { orderId, userId, items, totalCents } = event.data;
     const id = randomUUID();
     const { rowCount } = await client.query(
-      `INSERT INTO sagas (id, order_id, user_id, items, total_cents, correlation_id, state, step_deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'STARTED', $7) ON CONFLICT (order_id) DO NOTHING`,
-      [id, orderId, userId, JSON.stringify(items), totalCents, event.correlationId, stepDeadlineAt],
+      `INSERT INTO sagas (id, order_id, user_id, items, total_cents, correlation_id, trace_id, state, step_deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'STARTED', $8) ON CONFLICT (order_id) DO NOTHING`,
+      [
+        id,
+        orderId,
+        userId,
+        JSON.stringify(items),
+        totalCents,
+        event.correlationId,
+        currentContext()?.traceId ?? null,
+        stepDeadlineAt,
+      ],
     );
     if (rowCount)
       await client.query(`INSERT INTO saga_transitions (saga_id, to_state, detail) VALUES ($1, 'STARTED', $2)`, [

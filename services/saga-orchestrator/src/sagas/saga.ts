@@ -27,6 +27,8 @@ export interface Saga {
   items: { sku: string; quantity: number; priceCents: number }[];
   totalCents: number;
   correlationId: string;
+  /** The trace of the message that started it (null for sagas older than the column): every step continues it. */
+  traceId: string | null;
   state: SagaState;
   paymentAuthorized: boolean;
   stockReserved: boolean;
