@@ -15,8 +15,8 @@ import { RabbitMqTransport } from './transport/rabbitmq.transport.js';
 
 /**
  * RabbitMQ for one service: the connection (token {@link BROKER}), `MessagePublisher`, the Nest transport
- * (`RabbitMqTransport`: consumers for every `@EventPattern` handler), and with `outbox: 'postgres'` the PostgreSQL
- * outbox relay and the inbox; `/admin/dlq/:queue` (list, replay, purge; admin token). Shutdown: consumers drain before the HTTP server closes, the connection closes last.
+ * (`RabbitMqTransport`: consumers for every `@EventPattern` handler, the inbox when `outbox: 'postgres'`), the PostgreSQL outbox relay (`outbox: 'postgres'`), and `/admin/dlq/:queue` (list, replay,
+ * purge; admin token). Shutdown: consumers drain before the HTTP server closes, the connection closes last.
  */
 @Global()
 @Module({})

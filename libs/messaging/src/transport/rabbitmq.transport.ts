@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler as NestHandler } from '@nestjs/microservices';
 import { COMMANDS, isMessageType, type Envelope } from '@refarch/contracts';
 import { LOGGER, METRICS_REGISTRY, type Logger } from '@refarch/observability';
@@ -7,7 +7,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { Registry } from 'prom-client';
 import type { AmqpConnectionManager } from '../connection.js';
 import { MessageConsumer, type HandlerResult, type MessageHandler } from '../consumer.js';
-import { INBOX, type Inbox, type InboxResult } from '../inbox.js';
+import { INBOX, type Inbox } from '../inbox.js';
 import { BROKER, MESSAGING_OPTIONS, type MessagingOptions } from '../messaging.options.js';
 import { MessagePublisher } from '../publisher.js';
 import { queueFor } from '../topology.js';
@@ -36,7 +36,7 @@ interface QueuePlan {
  * and lets in-flight handlers finish and ack.
  */
 @Injectable()
-export class RabbitMqTransport extends Server implements CustomTransportStrategy {
+export class RabbitMqTransport extends Server implements CustomTransportStrategy, BeforeApplicationShutdown {
   override readonly transportId = RABBITMQ_TRANSPORT;
   readonly consumers: MessageConsumer[] = [];
   private closing: Promise<void> | undefined;
@@ -93,12 +93,14 @@ export class RabbitMqTransport extends Server implements CustomTransportStrategy
     callback();
   }
 
-  /**
-   * Graceful stop (idempotent): no new deliveries, in-flight handlers finish and are acked. MessagingLifecycle calls
-   * it before the HTTP server closes; Nest calls it again when it disposes the microservice.
-   */
+  /** Graceful stop (idempotent): no new deliveries, in-flight handlers finish and are acked. */
   close(): Promise<void> {
     return (this.closing ??= Promise.all(this.consumers.map((c) => c.stop())).then(() => undefined));
+  }
+
+  // Before the HTTP server closes, as the consumers did before they were a transport.
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   on(): never {
@@ -129,14 +131,20 @@ export class RabbitMqTransport extends Server implements CustomTransportStrategy
 
   /** One delivery: inside the inbox transaction when there is one; the result settles the message. */
   private async handle(handler: NestHandler, envelope: Envelope, message: ConsumeMessage): Promise<HandlerResult> {
-    let context: MessageContext | undefined;
-    const effects = async (transaction?: MessageContext['transaction']) => {
-      context = new MessageContext([envelope, message, transaction]);
+    const run = async (transaction?: MessageContext['transaction']) => {
+      const context = new MessageContext([envelope, message, transaction]);
       await settled(await handler(envelope.data, context));
+      return context;
     };
-    let result: InboxResult = 'processed';
-    if (this.inbox) result = await this.inbox.once(this.options.service, envelope.id, effects);
-    else await effects();
+    if (!this.inbox) {
+      const context = await run();
+      context.runAfterCommit((error) => this.log.warn({ err: error }, 'after-commit work failed'));
+      return 'processed';
+    }
+    let context: MessageContext | undefined;
+    const result = await this.inbox.once(this.options.service, envelope.id, async (transaction) => {
+      context = await run(transaction);
+    });
     context?.runAfterCommit((error) => this.log.warn({ err: error }, 'after-commit work failed'));
     return result;
   }
