@@ -8,8 +8,9 @@ export interface CatalogEntry {
   role?: string;
   /** Local port (npm run stack). */
   port: number;
-  needs: ('postgres' | 'redis' | 'rabbitmq')[];
-  database?: { name: string; env: string; override?: string };
+  needs: Infra[];
+  /** The database it owns: PostgreSQL unless `store` says `mongodb`. */
+  database?: { name: string; env: string; store?: 'postgres' | 'mongodb'; override?: string };
   /** Called service → the variable holding its URL. */
   calls: Record<string, string>;
   /** Has a consumer queue of its own, named after it. */
@@ -20,6 +21,11 @@ export interface CatalogEntry {
   publishes?: string[];
   /** Route prefix of the public entry serving it. */
   public?: string;
+  /**
+   * A request that makes it call a service or publish: conformance sends it with a `traceparent` and checks that
+   * what it causes continues the trace (`{uuid}` in a header becomes a fresh UUID).
+   */
+  traceProbe?: { method: string; path: string; body?: unknown; headers?: Record<string, string> };
   /** Production replicas. */
   replicas?: number;
   stackEnv?: Record<string, string>;
@@ -27,16 +33,19 @@ export interface CatalogEntry {
   readyPath?: string;
   livePath?: string;
   /** Dependencies the service serves without (readiness reports them degraded, stays 200). */
-  optional?: ('postgres' | 'redis' | 'rabbitmq')[];
+  optional?: Infra[];
 }
+
+export type Infra = 'postgres' | 'mongodb' | 'redis' | 'rabbitmq';
 
 export const root: string;
 export function loadCatalog(workspace?: string): CatalogEntry[];
 export function startOrder(entries: CatalogEntry[]): CatalogEntry[];
 export function imageOf(entry: CatalogEntry): string;
+export function storeOf(entry: CatalogEntry): 'postgres' | 'mongodb' | undefined;
 
 export interface EnvironmentContext {
-  databaseUrl(name: string): string;
+  databaseUrl(name: string, store: 'postgres' | 'mongodb'): string;
   rabbitmqUrl: string;
   redisUrl: string;
   urlOf(service: string): string;

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const KINDS = ['nest', 'worker', 'static'];
-const INFRA = ['postgres', 'redis', 'rabbitmq'];
+const INFRA = ['postgres', 'mongodb', 'redis', 'rabbitmq'];
+/** The stores a declared database can live in (`database.store`, PostgreSQL when absent). */
+const STORES = ['postgres', 'mongodb'];
 const NAME = /^[a-z][a-z0-9-]{1,40}$/;
 const ENV = /^[A-Z][A-Z0-9_]*$/;
 
@@ -30,10 +32,11 @@ function problemsOf(entry, where) {
     bad('optional', 'must list some of its needs');
   }
   if (entry.database !== undefined) {
-    const { name, env } = entry.database ?? {};
+    const { name, env, store = 'postgres' } = entry.database ?? {};
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(name)) bad('database.name', 'must be a lower-case name');
     if (typeof env !== 'string' || !ENV.test(env)) bad('database.env', 'must be an environment variable name');
-    if (!entry.needs?.includes('postgres')) bad('needs', 'must include postgres when a database is declared');
+    if (!STORES.includes(store)) bad('database.store', `must be one of ${STORES.join(', ')}`);
+    else if (!entry.needs?.includes(store)) bad('needs', `must include ${store}, where its database lives`);
   }
   if (typeof entry.calls !== 'object' || entry.calls === null || Array.isArray(entry.calls)) {
     bad('calls', 'must map called services to the variable holding their URL');
@@ -50,6 +53,21 @@ function problemsOf(entry, where) {
     (!Array.isArray(entry.publishes) || entry.publishes.some((e) => typeof e !== 'string'))
   ) {
     bad('publishes', 'must list event types');
+  }
+  if (entry.traceProbe !== undefined) {
+    const { method, path: probePath, headers } = entry.traceProbe ?? {};
+    if (
+      !['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ||
+      typeof probePath !== 'string' ||
+      !probePath.startsWith('/')
+    ) {
+      bad('traceProbe', 'must be { method, path, body?, headers? }: a request that makes it call or publish');
+    } else if (
+      headers !== undefined &&
+      (typeof headers !== 'object' || Object.values(headers).some((v) => typeof v !== 'string'))
+    ) {
+      bad('traceProbe.headers', 'must map header names to strings');
+    }
   }
   if (entry.replicas !== undefined && (!Number.isInteger(entry.replicas) || entry.replicas < 1)) {
     bad('replicas', 'must be a positive integer (production replicas)');
@@ -116,12 +134,15 @@ export function loadCatalog(workspace = root) {
   return startOrder(entries);
 }
 
+/** The store of an entry's database: `postgres` or `mongodb` (undefined without a database). */
+export const storeOf = (entry) => entry.database && (entry.database.store ?? 'postgres');
+
 /** The image a catalog entry runs: one per service folder (the workers' roles share `refarch/workers`). */
 export const imageOf = (entry) => `refarch/${entry.dir}`;
 
 /**
  * The environment a catalog entry runs with, as `npm run stack` (and the conformance suite) give it. `ctx`:
- * `databaseUrl(name)`, `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
+ * `databaseUrl(name, store)` (store: `postgres` or `mongodb`), `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
  * `{jwtPrivateKey}` and `{namespace}` in the entry's stackEnv are filled in.
  */
 /** The store URL the environment gives in place of the entry's database (`STACK_ORDERS_DB_URL=mongodb://…`), if any. */
@@ -136,7 +157,9 @@ export function serviceEnvironment(entry, ctx) {
     // take the caller from it, so nothing else may reach them (docs/architecture.md §6).
     HOST: entry.public ? '0.0.0.0' : '127.0.0.1',
     ...(entry.kind === 'worker' ? { WORKER_ROLE: entry.role } : {}),
-    ...(entry.database ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name) } : {}),
+    ...(entry.database
+      ? { [entry.database.env]: override || ctx.databaseUrl(entry.database.name, storeOf(entry)) }
+      : {}),
     ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: ctx.rabbitmqUrl } : {}),
     ...(entry.needs.includes('redis') ? { REDIS_URL: ctx.redisUrl } : {}),
     ...Object.fromEntries(Object.entries(entry.calls).map(([called, variable]) => [variable, ctx.urlOf(called)])),

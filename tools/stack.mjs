@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadCatalog, serviceEnvironment, storeOverride } from './catalog.mjs';
+import { loadCatalog, serviceEnvironment, storeOf, storeOverride } from './catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = {
@@ -26,6 +26,12 @@ const INFRA = {
     label: 'PostgreSQL',
     url: process.env.STACK_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     compose: 'postgres',
+  },
+  // Only services generated with --store mongodb need it (order-service runs on MongoDB by STACK_ORDERS_DB_URL).
+  mongodb: {
+    label: 'MongoDB',
+    url: process.env.STACK_MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
+    compose: 'mongodb',
   },
   redis: { label: 'Redis', url: process.env.STACK_REDIS_URL ?? 'redis://127.0.0.1:6379', compose: 'redis' },
   rabbitmq: {
@@ -47,6 +53,7 @@ const SERVICES = loadCatalog().map((entry) => {
     needs: entry.needs,
     // A store URL given in the environment (STACK_ORDERS_DB_URL=mongodb://…) replaces the stack's database.
     database: storeOverride(entry) ? undefined : entry.database?.name,
+    store: storeOf(entry),
     entry: entry.entry,
     readyPath: entry.readyPath,
     public: entry.public,
@@ -113,10 +120,12 @@ function parseArgs(argv) {
   return only.length ? SERVICES.filter((s) => only.includes(s.name)) : SERVICES;
 }
 
+const DEFAULT_PORTS = { 'postgres:': 5432, 'postgresql:': 5432, 'mongodb:': 27017, 'redis:': 6379, 'amqp:': 5672 };
+
 function reachable(url, ms = 1000) {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, protocol } = new URL(url);
   return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port), timeout: ms });
+    const socket = net.connect({ host: hostname, port: Number(port || DEFAULT_PORTS[protocol]), timeout: ms });
     const done = (ok) => {
       socket.destroy();
       resolve(ok);
@@ -237,7 +246,7 @@ if (missing.length) {
   console.error('Start it with a container engine:');
   console.error(`  docker compose -f docker/compose.yaml up -d ${missing.map((k) => INFRA[k].compose).join(' ')}`);
   console.error(
-    'or point the stack at running servers with STACK_POSTGRES_URL / STACK_REDIS_URL / STACK_RABBITMQ_URL.',
+    'or point the stack at running servers with STACK_POSTGRES_URL / STACK_MONGO_URL / STACK_REDIS_URL / STACK_RABBITMQ_URL.',
   );
   process.exit(1);
 }
@@ -248,13 +257,16 @@ if (!options.noBuild) {
   const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const databases = selected.map((s) => s.database && `${options.dbPrefix}${s.database}`).filter(Boolean);
+// MongoDB creates a database on first write; PostgreSQL's are created here.
+const databases = selected
+  .map((s) => s.database && s.store === 'postgres' && `${options.dbPrefix}${s.database}`)
+  .filter(Boolean);
 if (databases.length) await ensureDatabases(databases);
 const ctx = {
   adminToken: adminToken(),
   jwtPrivateKey: jwtKey(),
-  databaseUrl: (db) => {
-    const url = new URL(INFRA.postgres.url);
+  databaseUrl: (db, store) => {
+    const url = new URL(INFRA[store].url);
     url.pathname = `/${options.dbPrefix}${db}`;
     return url.toString();
   },

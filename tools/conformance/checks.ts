@@ -2,7 +2,8 @@
 // running service (its URL and the means to cut its dependencies) and returns what is wrong, [] when it conforms —
 // so the same checks run on every service of the catalog and, to prove each can fail, on a service that breaks it.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ConfirmChannel } from 'amqplib';
 
 export interface ServiceUnderCheck {
   name: string;
@@ -258,6 +259,14 @@ export function kubernetesEntry(name: string, rendered: any[]): Problems {
   return problems;
 }
 
+/** A request that makes a service call another or publish (its catalog entry's `traceProbe`). */
+export interface TraceProbe {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 /** What the trace check needs of a service that consumes messages: its broker, namespace and queue. */
 export interface MessagingUnderCheck {
   rabbitmqUrl: string;
@@ -271,26 +280,26 @@ export interface MessagingUnderCheck {
 const traceIdOf = (traceparent: unknown) =>
   typeof traceparent === 'string' ? (/^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent)?.[1] ?? '') : '';
 
+type Published = { type: string; traceId: string };
+
 /**
- * `traceparent` is continued: every message type of the contracts (its example) is delivered to the service with one
- * trace id — events on the namespace's exchange, commands to its queue — and every HTTP call and message it sends in
- * the next seconds (outbox included) must carry that trace id. A service that sends nothing passes: there is nothing
- * to continue. Requests it makes on HTTP requests are not covered here (no generic route triggers them).
+ * Runs `act` with a tap on the namespace's events exchange (the service declared it at start): `seen` collects what
+ * is published meanwhile — by anyone but `act`, whose own envelopes it adds to `ours` — with each message's trace id.
  */
-export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000): Promise<Problems> {
+async function withEventTap(
+  m: { rabbitmqUrl: string; namespace: string },
+  act: (channel: ConfirmChannel, exchange: string, ours: Set<string>, seen: Published[]) => Promise<Problems>,
+): Promise<Problems> {
   const { default: amqp } = await import('amqplib');
-  const { COMMANDS, createEnvelope, MESSAGE_EXAMPLES } = await import('@refarch/contracts');
-  const traceId = randomBytes(16).toString('hex');
   const exchange = `${m.namespace}.refarch.events`;
   const connection = await amqp.connect(m.rabbitmqUrl);
-  const problems: Problems = [];
   try {
     const channel = await connection.createConfirmChannel();
-    await channel.checkExchange(exchange); // declared by the service at start
+    await channel.checkExchange(exchange);
     const tap = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(tap.queue, exchange, '#');
     const ours = new Set<string>();
-    const seen: { type: string; traceId: string }[] = [];
+    const seen: Published[] = [];
     await channel.consume(
       tap.queue,
       (msg) => {
@@ -301,6 +310,35 @@ export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000):
       },
       { noAck: true },
     );
+    return await act(channel, exchange, ours, seen);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** What did not carry `traceId` of what `cause` made it send. */
+function continuationProblems(traceId: string, calls: string[], seen: Published[], cause: string): Problems {
+  const problems: Problems = [];
+  const strays = calls.filter((id) => id !== traceId).length;
+  if (strays) problems.push(`${strays} of ${calls.length} outbound HTTP calls did not continue ${cause}'s trace`);
+  for (const { type, traceId: sent } of seen) {
+    if (sent !== traceId) problems.push(`published ${type} did not continue ${cause}'s trace (${sent || 'none'})`);
+  }
+  return problems;
+}
+
+const traceparentOf = (traceId: string) => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+
+/**
+ * `traceparent` is continued: every message type of the contracts (its example) is delivered to the service with one
+ * trace id — events on the namespace's exchange, commands to its queue — and every HTTP call and message it sends in
+ * the next seconds (outbox included) must carry that trace id. A service that sends nothing passes: there is nothing
+ * to continue. What it sends because of an HTTP request: {@link httpTraceContinuation}.
+ */
+export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000): Promise<Problems> {
+  const { COMMANDS, createEnvelope, MESSAGE_EXAMPLES } = await import('@refarch/contracts');
+  const traceId = randomBytes(16).toString('hex');
+  return withEventTap(m, async (channel, exchange, ours, seen) => {
     const before = m.outboundTraceIds().length;
     for (const [type, data] of Object.entries(MESSAGE_EXAMPLES)) {
       const envelope = createEnvelope(type as keyof typeof MESSAGE_EXAMPLES, data as never, {
@@ -312,7 +350,7 @@ export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000):
         contentType: 'application/json',
         messageId: envelope.id,
         type,
-        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+        headers: { traceparent: traceparentOf(traceId) },
       };
       const body = Buffer.from(JSON.stringify(envelope));
       if (COMMANDS.has(type as never)) channel.sendToQueue(`${m.namespace}.${m.queue}`, body, options);
@@ -320,14 +358,41 @@ export async function traceContinuation(m: MessagingUnderCheck, waitMs = 4_000):
     }
     await channel.waitForConfirms();
     await new Promise((r) => setTimeout(r, waitMs));
+    return continuationProblems(traceId, m.outboundTraceIds().slice(before), seen, 'the message');
+  });
+}
+
+/**
+ * A request of the service's catalog `traceProbe` (one that makes it call a service or publish), sent with a
+ * `traceparent`: every HTTP call and message it causes in the next seconds must carry that trace id — and it must
+ * cause one, or the probe proves nothing. `{uuid}` in the probe's headers is replaced by a fresh UUID.
+ */
+export async function httpTraceContinuation(
+  s: ServiceUnderCheck,
+  probe: TraceProbe,
+  m: Omit<MessagingUnderCheck, 'queue'>,
+  waitMs = 3_000,
+): Promise<Problems> {
+  const traceId = randomBytes(16).toString('hex');
+  return withEventTap(m, async (_channel, _exchange, _ours, seen) => {
+    const before = m.outboundTraceIds().length;
+    const headers = Object.fromEntries(
+      Object.entries(probe.headers ?? {}).map(([k, v]) => [k, v.replaceAll('{uuid}', randomUUID())]),
+    );
+    const res = await fetch(`${s.url}${probe.path}`, {
+      method: probe.method,
+      headers: {
+        ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+        traceparent: traceparentOf(traceId),
+      },
+      ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
+    });
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, waitMs));
     const calls = m.outboundTraceIds().slice(before);
-    const strays = calls.filter((id) => id !== traceId).length;
-    if (strays) problems.push(`${strays} of ${calls.length} outbound HTTP calls did not continue the message's trace`);
-    for (const { type, traceId: sent } of seen) {
-      if (sent !== traceId) problems.push(`published ${type} did not continue the message's trace (${sent || 'none'})`);
-    }
-  } finally {
-    await connection.close();
-  }
-  return problems;
+    if (calls.length === 0 && seen.length === 0)
+      return [`${probe.method} ${probe.path} (answered ${res.status}) made no HTTP call and published nothing`];
+    return continuationProblems(traceId, calls, seen, 'the request');
+  });
 }

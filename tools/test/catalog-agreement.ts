@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { CatalogEntry } from '../catalog.mjs';
+import { storeOf, type CatalogEntry } from '../catalog.mjs';
 
 /** What the catalog is compared with: everything that cannot read it and so is written out. */
 export interface Written {
@@ -95,12 +95,15 @@ export function catalogDisagreements(catalog: CatalogEntry[], written: Written):
     else if (entry.role && composed.environment?.WORKER_ROLE !== entry.role) {
       problems.push(`docker/compose.yaml does not set WORKER_ROLE=${entry.role} for ${entry.name}`);
     }
-    // The databases the stores' server creates.
-    if (
-      entry.database &&
-      !new RegExp(`^CREATE DATABASE refarch_${entry.database.name};$`, 'm').test(written.databasesSql)
-    ) {
-      problems.push(`k8s/base/postgres/databases.sql does not create refarch_${entry.database.name}`);
+    // A service with a store starts after it in compose (unless its URL chooses the store: order-service).
+    const store = storeOf(entry);
+    if (composed && store && !entry.database?.override && !composed.depends_on?.[store]) {
+      problems.push(`docker/compose.yaml: ${entry.name} does not depend on ${store}`);
+    }
+    // The databases PostgreSQL creates (a MongoDB database is created on first write).
+    const database = entry.database?.name;
+    if (store === 'postgres' && !new RegExp(`^CREATE DATABASE refarch_${database};$`, 'm').test(written.databasesSql)) {
+      problems.push(`k8s/base/postgres/databases.sql does not create refarch_${database}`);
     }
   }
   // The gateway reads the URL of every service it calls.

@@ -53,6 +53,32 @@ describe('the service catalog', () => {
     ]);
   });
 
+  it('holds a service on MongoDB to its store in compose, and creates no PostgreSQL database for it', () => {
+    const rewardsMongo: CatalogEntry = {
+      name: 'rewards-mongo',
+      dir: 'rewards-mongo',
+      kind: 'nest',
+      port: 3999,
+      needs: ['mongodb', 'rabbitmq'],
+      database: { name: 'rewards_mongo', env: 'DATABASE_URL', store: 'mongodb' },
+      calls: {},
+    };
+    const withCompose = (dependsOn: Record<string, unknown>) => ({
+      ...written,
+      compose: { services: { ...written.compose.services, 'rewards-mongo': { depends_on: dependsOn } } },
+    });
+    const problems = (dependsOn: Record<string, unknown>) =>
+      catalogDisagreements([...catalog, rewardsMongo], withCompose(dependsOn)).filter((p) => !p.includes('k8s/base'));
+    expect(problems({ rabbitmq: {} })).toEqual([
+      'overlay microk8s has no images: entry for refarch/rewards-mongo',
+      'overlay production has no images: entry for refarch/rewards-mongo',
+      'docker/compose.yaml: rewards-mongo does not depend on mongodb',
+    ]);
+    expect(problems({ mongodb: {}, rabbitmq: {} })).not.toContain(
+      'docker/compose.yaml: rewards-mongo does not depend on mongodb',
+    );
+  });
+
   it('lists every problem of a bad entry in one error', () => {
     const workspace = mkdtempSync(path.join(tmpdir(), 'refarch-catalog-'));
     try {
@@ -61,7 +87,14 @@ describe('the service catalog', () => {
       });
       const file = path.join(workspace, 'services/a/package.json');
       const pkg = JSON.parse(readFileSync(file, 'utf8'));
-      pkg.refarch.services[0] = { name: 'Bad Name', kind: 'lambda', port: 0, needs: ['kafka'], calls: { nope: 'x' } };
+      pkg.refarch.services[0] = {
+        name: 'Bad Name',
+        kind: 'lambda',
+        port: 0,
+        needs: ['kafka'],
+        database: { name: 'a', env: 'A_URL', store: 'redis' },
+        calls: { nope: 'x' },
+      };
       writeFileSync(file, JSON.stringify(pkg));
       cpSync(path.join(root, 'services/api-gateway/package.json'), path.join(workspace, 'services/b/package.json'));
       const b = JSON.parse(readFileSync(path.join(workspace, 'services/b/package.json'), 'utf8'));
@@ -77,7 +110,8 @@ describe('the service catalog', () => {
         'services/a/package.json: name must be lower-case letters, digits and -',
         'services/a/package.json: kind must be one of nest, worker, static',
         'services/a/package.json: port must be a port number',
-        'services/a/package.json: needs must list some of postgres, redis, rabbitmq',
+        'services/a/package.json: needs must list some of postgres, mongodb, redis, rabbitmq',
+        'services/a/package.json: database.store must be one of postgres, mongodb',
         'services/a/package.json: calls.nope must be an environment variable name',
         'Bad Name calls nope, which is not in the catalog',
         'services/b/package.json: no "refarch": { "services": [...] } block',

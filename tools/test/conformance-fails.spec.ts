@@ -183,3 +183,47 @@ const broker = await requireInfra('conformance trace check on a broken consumer'
     }
   });
 });
+
+(broker ? describe : describe.skip)('the HTTP trace check fails on a service that starts new traces', () => {
+  it('names each call and message of a request that did not continue its trace, and a probe that causes nothing', async () => {
+    // The broken service: POST /work calls a dependency and publishes an event, both with a trace of their own.
+    const namespace = `conf-broken-${randomBytes(3).toString('hex')}`;
+    const exchange = `${namespace}.refarch.events`;
+    const outbound: string[] = [];
+    const connection = await amqp.connect(broker!.rabbitmq);
+    const channel = await connection.createChannel();
+    // Not auto-deleted: each check's tap binds and unbinds.
+    await channel.assertExchange(exchange, 'topic', { durable: false });
+    const server = http.createServer((req, res) => {
+      if (req.url === '/work') {
+        outbound.push(randomBytes(16).toString('hex'));
+        const event = createEnvelope('orders.order-rejected.v1', MESSAGE_EXAMPLES['orders.order-rejected.v1'], {
+          correlationId: 'broken',
+        });
+        channel.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), {
+          headers: { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
+        });
+      }
+      res.writeHead(req.url === '/work' ? 202 : 404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const service = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } as checks.ServiceUnderCheck;
+    const messaging = { rabbitmqUrl: broker!.rabbitmq, namespace, outboundTraceIds: () => outbound };
+    try {
+      const problems = await checks.httpTraceContinuation(service, { method: 'POST', path: '/work' }, messaging, 1_000);
+      expect(problems).toEqual([
+        "1 of 1 outbound HTTP calls did not continue the request's trace",
+        expect.stringMatching(
+          /^published orders\.order-rejected\.v1 did not continue the request's trace \([0-9a-f]{32}\)$/,
+        ),
+      ]);
+      expect(await checks.httpTraceContinuation(service, { method: 'GET', path: '/idle' }, messaging, 500)).toEqual([
+        'GET /idle (answered 404) made no HTTP call and published nothing',
+      ]);
+    } finally {
+      server.close();
+      await channel.deleteExchange(exchange);
+      await connection.close();
+    }
+  });
+});

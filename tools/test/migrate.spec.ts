@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { createTestDatabase, requireInfra, testPool } from '@refarch/testing';
-import { loadCatalog } from '../catalog.mjs';
+import { loadCatalog, storeOf } from '../catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infra = await requireInfra('npm run migrate of every service', 'postgres');
@@ -14,7 +14,7 @@ const infra = await requireInfra('npm run migrate of every service', 'postgres')
 // Every catalog entry that owns a PostgreSQL database: its folder, the variable naming the database, and for a worker
 // its role (each role of services/workers has a database and migrations of its own).
 const services = loadCatalog()
-  .filter((e) => e.database)
+  .filter((e) => storeOf(e) === 'postgres')
   .map((e) => [e.name, e.dir, e.database!.env, e.role] as const);
 
 (infra ? describe : describe.skip)('npm run migrate', () => {

@@ -1,8 +1,8 @@
 // The generator end to end, as a user runs it: in a copy of this workspace, `nx g @refarch/plugin:service loyalty
-// --store postgres --consumes orders.order-approved.v1 --public` with no edit after it, then the service's build,
-// lint, its own tests, the conformance suite, both overlays' render and policy checks, the catalog agreement, and
-// `npm run stack -- --only user-service,api-gateway,loyalty` serving /api/loyalty through the gateway. Then
-// remove-service, and the same checks pass on the workspace without it.
+// --store postgres --consumes orders.order-approved.v1 --public` with no edit after it (and beside it a service on
+// MongoDB and a worker role), then the build, lint, their own tests, the conformance suite, both overlays' render and
+// policy checks, the catalog agreement, and `npm run stack -- --only user-service,api-gateway,loyalty` serving
+// /api/loyalty through the gateway. Then remove-service, and the same checks pass on the workspace without them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -82,8 +82,23 @@ function linkWorkspacePackages(copy: string) {
   symlinkSync(path.join(copy, 'e2e'), path.join(scope, 'e2e'));
 }
 
-/** The checks a workspace must pass, with and without the generated service. */
-function workspaceChecks(copy: string, service?: string) {
+/** What the first test generates: the services' folders, their test paths, and the conformance entries. */
+const GENERATED = {
+  commands: [
+    'service loyalty --store postgres --consumes orders.order-approved.v1 --public',
+    // No MongoDB server here: its tests that need none run (start-up with MongoDB down), the rest and its
+    // conformance print one SKIP line; with TEST_MONGO_URL all of them run.
+    'service wishlist --store mongodb --publishes wishlist.item-added.v1',
+    'service points --worker --consumes orders.order-approved.v1 --publishes points.points-awarded.v1',
+  ],
+  lint: ['services/loyalty', 'services/wishlist', 'services/workers'],
+  tests: ['services/loyalty', 'services/wishlist', 'services/workers/test/points.spec.ts'],
+  conformance: ['loyalty', 'wishlist', 'points-worker'],
+  removed: ['loyalty', 'wishlist', 'points-worker'],
+};
+
+/** The checks a workspace must pass, with and without the generated services. */
+function workspaceChecks(copy: string, generated?: typeof GENERATED) {
   const failures: string[] = [];
   const check = (what: string, args: string[], env: Record<string, string> = {}) => {
     const result = run(copy, args, env);
@@ -97,7 +112,7 @@ function workspaceChecks(copy: string, service?: string) {
     'node_modules/eslint/bin/eslint.js',
     '--max-warnings',
     '0',
-    ...(service ? [`services/${service}`] : []),
+    ...(generated?.lint ?? []),
     'services/api-gateway/src',
     'tools/test',
   ]);
@@ -105,10 +120,10 @@ function workspaceChecks(copy: string, service?: string) {
   const tests = [
     'k8s/test',
     'tools/test/catalog.spec.ts',
-    ...(service ? [`services/${service}`, 'tools/test/conformance.spec.ts'] : []),
+    ...(generated ? [...generated.tests, 'tools/test/conformance.spec.ts'] : []),
   ];
   const output = check('tests', [node, 'tools/test.mjs', ...tests], {
-    CONFORMANCE_SERVICES: service ? `${service},api-gateway` : '',
+    CONFORMANCE_SERVICES: generated ? [...generated.conformance, 'api-gateway'].join(',') : '',
   });
   return { failures, summary: /\d+ passed, \d+ failed/.exec(output)?.[0] ?? '' };
 }
@@ -131,16 +146,19 @@ function workspaceChecks(copy: string, service?: string) {
     rmSync(copy, { recursive: true, force: true });
   });
 
-  it('generates loyalty, which builds, lints, passes its tests, conformance, the overlays and the catalog checks', () => {
-    const generated = nxGenerate(copy, 'service loyalty --store postgres --consumes orders.order-approved.v1 --public');
-    expect(generated.output).toContain('CREATE services/loyalty/src/loyalty/loyalty.controller.ts');
-    expect(generated.status).toBe(0);
+  it('generates loyalty (and wishlist on MongoDB, a worker role points): build, lint, tests, conformance, overlays, catalog', () => {
+    for (const command of GENERATED.commands) {
+      const generated = nxGenerate(copy, command);
+      expect([command, generated.status, generated.output.slice(-2000)]).toEqual([command, 0, expect.anything()]);
+    }
+    expect(existsSync(path.join(copy, 'services/loyalty/src/loyalty/loyalty.controller.ts'))).toBe(true);
+    expect(existsSync(path.join(copy, 'services/workers/src/points/points.handlers.ts'))).toBe(true);
     linkWorkspacePackages(copy);
-    const { failures, summary } = workspaceChecks(copy, 'loyalty');
+    const { failures, summary } = workspaceChecks(copy, GENERATED);
     expect(failures).toEqual([]);
-    // Its own tests and the conformance checks of loyalty and the gateway ran and passed.
-    expect(summary).toMatch(/^([1-9]\d+) passed, 0 failed$/);
-    console.log(`generated loyalty: ${summary}`);
+    // Their own tests and the conformance checks of loyalty, points-worker and the gateway ran and passed.
+    expect(summary).toMatch(/^([1-9]\d+) passed, 0 failed/);
+    console.log(`generated loyalty, wishlist, points: ${summary}`);
   }, 900_000);
 
   it('runs in the stack: the gateway routes a signed-in caller to /api/loyalty', async () => {
@@ -207,10 +225,14 @@ function workspaceChecks(copy: string, service?: string) {
     await new Promise((resolve) => stack!.once('exit', resolve));
   }, 180_000);
 
-  it('remove-service takes it out, and the workspace passes the same checks', () => {
-    const removed = nxGenerate(copy, 'remove-service loyalty');
-    expect(removed.status).toBe(0);
+  it('remove-service takes them out, and the workspace passes the same checks', () => {
+    for (const name of GENERATED.removed) {
+      const removed = nxGenerate(copy, `remove-service ${name}`);
+      expect([name, removed.status]).toEqual([name, 0]);
+    }
     expect(existsSync(path.join(copy, 'services/loyalty'))).toBe(false);
+    expect(existsSync(path.join(copy, 'services/wishlist'))).toBe(false);
+    expect(existsSync(path.join(copy, 'services/workers/src/points'))).toBe(false);
     linkWorkspacePackages(copy);
     const { failures } = workspaceChecks(copy);
     expect(failures).toEqual([]);

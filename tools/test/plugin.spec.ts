@@ -108,6 +108,11 @@ describe('@refarch/plugin:service', () => {
       "clients.create('user-service', config.USER_SERVICE_URL)",
     );
     expect(tree.read('services/rewards/src/config.ts', 'utf8')).toContain("USER_SERVICE_URL: env.url('http', 'https')");
+    expect(JSON.parse(tree.read('services/rewards/package.json', 'utf8')!).refarch.services[0].traceProbe).toEqual({
+      method: 'POST',
+      path: '/rewards/items',
+      body: { name: 'traced' },
+    });
     // Not public: the gateway is left alone.
     expect(tree.read('services/api-gateway/package.json', 'utf8')).not.toContain('REWARDS_URL');
   });
@@ -122,6 +127,44 @@ describe('@refarch/plugin:service', () => {
     expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).not.toContain('refarch_echo');
   });
 
+  it('writes a service on MongoDB: its store, outbox in the document, idempotent handlers, no migrations', async () => {
+    const tree = workspace();
+    await generate(tree, {
+      name: 'wishlist',
+      store: 'mongodb',
+      publishes: 'wishlist.item-added.v1',
+      consumes: 'orders.order-approved.v1',
+    });
+    const entry = JSON.parse(tree.read('services/wishlist/package.json', 'utf8')!).refarch.services[0];
+    expect(entry).toMatchObject({
+      needs: ['mongodb', 'rabbitmq'],
+      database: { name: 'wishlist', env: 'DATABASE_URL', store: 'mongodb' },
+    });
+    expect(tree.exists('services/wishlist/migrations')).toBe(false);
+    expect(tree.exists('services/wishlist/src/migrate.ts')).toBe(false);
+    expect(tree.read('services/wishlist/src/app.module.ts', 'utf8')).toContain('mongoServiceInfrastructure({');
+    expect(tree.read('services/wishlist/src/config.ts', 'utf8')).toContain(
+      "DATABASE_URL: env.url('mongodb', 'mongodb+srv')",
+    );
+    const repository = tree.read('services/wishlist/src/wishlist/wishlist.repository.ts', 'utf8')!;
+    expect(repository).toContain('...mongoOutbox(events)');
+    expect(repository).toContain('{ upsert: true }');
+    expect(tree.read('services/wishlist/src/wishlist/wishlist.handlers.ts', 'utf8')).toContain(
+      'this.repository.record(context.envelope)',
+    );
+    expect(tree.read('k8s/base/wishlist/deployment.yaml', 'utf8')).toContain(
+      'mongodb://mongodb-0.mongodb:27017/refarch_wishlist?replicaSet=rs0',
+    );
+    // MongoDB makes its database on first write: nothing for PostgreSQL.
+    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).not.toContain('refarch_wishlist');
+    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true }).services.wishlist;
+    expect(Object.keys(compose.depends_on)).toEqual(['mongodb', 'rabbitmq']);
+    expect(compose.environment.DATABASE_URL).toBe('mongodb://mongodb:27017/refarch_wishlist?replicaSet=rs0');
+    const pkg = JSON.parse(tree.read('services/wishlist/package.json', 'utf8')!);
+    expect(pkg.dependencies).toHaveProperty('mongodb');
+    expect(pkg.dependencies).not.toHaveProperty('pg');
+  });
+
   it.each([
     [{ name: 'Loyalty' }, 'must be lower-case'],
     [{ name: 'user-service' }, 'is taken'],
@@ -129,8 +172,8 @@ describe('@refarch/plugin:service', () => {
     [{ name: 'loyalty', publishes: 'orders.order-created.v1' }, 'already declares it'],
     [{ name: 'loyalty', publishes: 'not an event' }, 'must read <context>.<name>.v<N>'],
     [{ name: 'loyalty', calls: 'nobody' }, 'no backend service of that name'],
-    [{ name: 'loyalty', store: 'none', consumes: 'orders.order-approved.v1' }, 'need --store postgres'],
-    [{ name: 'loyalty', store: 'mongodb' }, '--store mongodb is not generated yet'],
+    [{ name: 'loyalty', store: 'none', consumes: 'orders.order-approved.v1' }, 'need a store'],
+    [{ name: 'points', worker: true, store: 'mongodb' }, 'a worker role runs on PostgreSQL'],
     [{ name: 'loyalty', store: 'sqlite' }, '--store must be one of'],
   ])('refuses %j with a clear error and writes nothing', async (options, message) => {
     const tree = workspace();
@@ -210,8 +253,9 @@ describe('@refarch/plugin:remove-service', () => {
       public: true,
     });
     await generate(tree, { name: 'echo', store: 'none' });
-    await removeServiceGenerator(tree, { name: 'loyalty', skipInstall: true, skipFormat: true });
-    await removeServiceGenerator(tree, { name: 'echo', skipInstall: true, skipFormat: true });
+    await generate(tree, { name: 'wishlist', store: 'mongodb', publishes: 'wishlist.item-added.v1' });
+    for (const name of ['loyalty', 'echo', 'wishlist'])
+      await removeServiceGenerator(tree, { name, skipInstall: true, skipFormat: true });
     expect(snapshot(tree)).toEqual(before);
     expect(tree.exists('services/loyalty')).toBe(false);
     expect(tree.exists('k8s/base/loyalty')).toBe(false);

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createEnvelope, MESSAGE_EXAMPLES } from '@refarch/contracts';
 import { requireInfra } from '@refarch/testing';
 import { randomBytes } from 'node:crypto';
 import type { Collection, Document, MongoClient } from 'mongodb';
-import { MongoOutboxStore, withOutbox } from './exports.js';
+import { mongoOutbox, MongoOutboxStore, withOutbox } from './exports.js';
 import { outboxContract } from './outbox-contract.js';
 
 const infra = await requireInfra('libs/messaging outbox (MongoDB)', 'mongodb');
@@ -35,4 +36,25 @@ const infra = await requireInfra('libs/messaging outbox (MongoDB)', 'mongodb');
       await collection.deleteMany({});
     },
   }));
+});
+
+// The fields a new aggregate document is inserted with; no server needed.
+describe('mongoOutbox', () => {
+  const a = createEnvelope('orders.order-created.v1', MESSAGE_EXAMPLES['orders.order-created.v1'], {
+    correlationId: 'c',
+  });
+  const b = createEnvelope('orders.order-approved.v1', MESSAGE_EXAMPLES['orders.order-approved.v1'], {
+    correlationId: 'c',
+  });
+
+  it('holds every envelope given, in order, and marks the document pending', () => {
+    const fields = mongoOutbox([a, b]);
+    expect(fields['outboxPending']).toBe(true);
+    expect((fields['outbox'] as { id: string }[]).map((r) => r.id)).toEqual([a.id, b.id]);
+    expect((mongoOutbox(a)['outbox'] as { id: string }[]).map((r) => r.id)).toEqual([a.id]);
+  });
+
+  it('adds nothing for no envelope (a document that is not pending stays out of the relay index)', () => {
+    expect(mongoOutbox([])).toEqual({});
+  });
 });

@@ -20,3 +20,4 @@ export type {
 } from './test-service.js';
 export { deleteMessagingNamespace } from './broker.js';
 export { eventually } from './eventually.js';
+export { freePort } from './ports.js';

@@ -2,7 +2,7 @@
 // is not ready (naming the store), answers store-backed routes with 503 + Retry-After, and is ready once the store
 // is back, without a restart. No MongoDB server is needed for the outage cases.
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createService, type Service } from '@refarch/bootstrap';
@@ -10,6 +10,7 @@ import {
   createTestDatabase,
   deleteMessagingNamespace,
   eventually,
+  freePort,
   httpJson,
   requireInfra,
   startTcpProxy,
@@ -26,15 +27,6 @@ const mongo = await requireInfra('order-service recovery on MongoDB', 'mongodb')
 
 const user = { 'x-user-id': 'outage-user' };
 const order = { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] };
-
-/** A loopback port where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 (infra ? describe : describe.skip)('order-service with its store down', () => {
   const namespace = `outage-${randomBytes(3).toString('hex')}`;
@@ -109,12 +101,12 @@ async function closedPort(): Promise<number> {
   });
 
   it('MongoDB at an address where nothing listens: starts, not ready, 503 with Retry-After', async () => {
-    const svc = await start(`mongodb://127.0.0.1:${await closedPort()}/orders?directConnection=true`);
+    const svc = await start(`mongodb://127.0.0.1:${await freePort()}/orders?directConnection=true`);
     await expectStoreOutage(svc.url, 'mongodb');
   });
 
   it('MongoDB behind a proxy that drops every connection: the same', async () => {
-    const proxy = await startTcpProxy('127.0.0.1', await closedPort());
+    const proxy = await startTcpProxy('127.0.0.1', await freePort());
     proxy.cut();
     try {
       const svc = await start(`mongodb://127.0.0.1:${proxy.port}/orders?directConnection=true`);

@@ -37,9 +37,13 @@ function record(envelope: Envelope, options: OutboxOptions): StoredRecord {
   };
 }
 
-/** The outbox fields of an aggregate document being inserted with its first message: `{ ...doc, ...mongoOutbox(e) }`. */
-export function mongoOutbox(envelope: Envelope, options: OutboxOptions = {}): Document {
-  return { [MONGO_OUTBOX_FIELD]: [record(envelope, options)], [MONGO_OUTBOX_PENDING]: true };
+/**
+ * The outbox fields of an aggregate document being inserted with its first messages: `{ ...doc, ...mongoOutbox(e) }`
+ * (one envelope or several, published in their order).
+ */
+export function mongoOutbox(envelopes: Envelope | readonly Envelope[], options: OutboxOptions = {}): Document {
+  const records = (Array.isArray(envelopes) ? envelopes : [envelopes]).map((e: Envelope) => record(e, options));
+  return records.length ? { [MONGO_OUTBOX_FIELD]: records, [MONGO_OUTBOX_PENDING]: true } : {};
 }
 
 /**

@@ -7,7 +7,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { Registry } from 'prom-client';
 import type { AmqpConnectionManager } from '../connection.js';
 import { MessageConsumer, type HandlerResult, type MessageHandler } from '../consumer.js';
-import { INBOX, type Inbox } from '../inbox.js';
+import { INBOX, type Inbox, type InboxResult } from '../inbox.js';
 import { BROKER, MESSAGING_OPTIONS, type MessagingOptions } from '../messaging.options.js';
 import { MessagePublisher } from '../publisher.js';
 import { queueFor } from '../topology.js';
@@ -131,20 +131,14 @@ export class RabbitMqTransport extends Server implements CustomTransportStrategy
 
   /** One delivery: inside the inbox transaction when there is one; the result settles the message. */
   private async handle(handler: NestHandler, envelope: Envelope, message: ConsumeMessage): Promise<HandlerResult> {
-    const run = async (transaction?: MessageContext['transaction']) => {
-      const context = new MessageContext([envelope, message, transaction]);
-      await settled(await handler(envelope.data, context));
-      return context;
-    };
-    if (!this.inbox) {
-      const context = await run();
-      context.runAfterCommit((error) => this.log.warn({ err: error }, 'after-commit work failed'));
-      return 'processed';
-    }
     let context: MessageContext | undefined;
-    const result = await this.inbox.once(this.options.service, envelope.id, async (transaction) => {
-      context = await run(transaction);
-    });
+    const effects = async (transaction?: MessageContext['transaction']) => {
+      context = new MessageContext([envelope, message, transaction]);
+      await settled(await handler(envelope.data, context));
+    };
+    let result: InboxResult = 'processed';
+    if (this.inbox) result = await this.inbox.once(this.options.service, envelope.id, effects);
+    else await effects();
     context?.runAfterCommit((error) => this.log.warn({ err: error }, 'after-commit work failed'));
     return result;
   }

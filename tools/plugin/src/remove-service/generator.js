@@ -39,7 +39,8 @@ export function removalOf(tree, name) {
     );
   }
   if (problems.length) throw new Error(`@refarch/plugin:remove-service: nothing removed.\n  ${problems.join('\n  ')}`);
-  return entry;
+  // `shared`: other catalog entries run from the same folder (the workers' roles): only this one's parts go.
+  return { entry, shared };
 }
 
 /** A worker role out of services/workers: its slice, migrations, test and harness, its lines in the role lists. */
@@ -61,9 +62,7 @@ function removeWorkerRole(tree, entry) {
 }
 
 export default async function removeServiceGenerator(tree, { name, skipInstall, skipFormat }) {
-  const entry = removalOf(tree, name);
-  // Other catalog entries run from the same folder (the workers' roles): only this one's parts go, the image stays.
-  const shared = catalog(tree).filter((e) => e.dir === entry.dir).length > 1;
+  const { entry, shared } = removalOf(tree, name);
   if (shared) removeWorkerRole(tree, entry);
   else tree.delete(`services/${entry.dir}`);
   tree.delete(`k8s/base/${name}`);

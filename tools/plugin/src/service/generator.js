@@ -1,4 +1,4 @@
-// `npx nx g @refarch/plugin:service <name> [--store postgres|none] [--calls a,b] [--publishes e.v1] [--consumes e.v1]
+// `npx nx g @refarch/plugin:service <name> [--store postgres|mongodb|none] [--calls a,b] [--publishes e.v1] [--consumes e.v1]
 // [--public]`: a new service that builds, passes its tests and the conformance suite, and is deployed — its folder,
 // its catalog entry, and every list that cannot read the catalog. docs/fork-a-service.md describes the result.
 import { execSync } from 'node:child_process';
@@ -31,7 +31,7 @@ import {
 } from '../workspace.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const STORES = ['postgres', 'none'];
+const STORES = ['postgres', 'mongodb', 'none'];
 /** Production replicas of a generated service: two, so a node drain (the PDB allows one down) never takes it out. */
 const REPLICAS = 2;
 const FIRST_PORT = 3010;
@@ -76,11 +76,7 @@ export function normalize(tree, raw) {
       problems.push('--worker and --public exclude each other: the gateway routes to services, not workers');
   }
   if (!STORES.includes(store)) {
-    problems.push(
-      store === 'mongodb'
-        ? '--store mongodb is not generated yet (only order-service runs on MongoDB): use postgres or none'
-        : `--store must be one of ${STORES.join(', ')}`,
-    );
+    problems.push(`--store must be one of ${STORES.join(', ')}`);
   }
   for (const called of calls) {
     if (!entries.some((e) => e.name === called && e.kind !== 'static')) {
@@ -99,8 +95,8 @@ export function normalize(tree, raw) {
       problems.push(`--consumes ${event}: libs/contracts declares no such message (see ${EVENTS})`);
     }
   }
-  if (store !== 'postgres' && (publishes.length || consumes.length)) {
-    problems.push('--publishes and --consumes need --store postgres (the outbox and the inbox live there)');
+  if (store === 'none' && (publishes.length || consumes.length)) {
+    problems.push('--publishes and --consumes need a store (--store postgres or mongodb): the outbox lives there');
   }
   if (problems.length) throw new Error(`@refarch/plugin:service: nothing written.\n  ${problems.join('\n  ')}`);
 
@@ -108,6 +104,7 @@ export function normalize(tree, raw) {
   let port = FIRST_PORT;
   while (used.has(port)) port += 1;
   const postgres = store === 'postgres';
+  const mongodb = store === 'mongodb';
   const database = name.replace(/-/g, '_');
   const route = raw.public ? `/${name}` : undefined;
   return {
@@ -125,6 +122,9 @@ export function normalize(tree, raw) {
     port,
     store,
     postgres,
+    mongodb,
+    /** It has a store and RabbitMQ (the outbox relay, readiness on both). */
+    broker: postgres || mongodb,
     route,
     routeSegment: name,
     calls: calls.map((called) => ({
@@ -147,11 +147,16 @@ function catalogEntry(o) {
     kind: o.worker ? 'worker' : 'nest',
     ...(o.worker ? { role: o.role } : {}),
     port: o.port,
-    needs: o.postgres ? ['postgres', 'rabbitmq'] : [],
+    needs: o.broker ? [o.store, 'rabbitmq'] : [],
     ...(o.postgres ? { database: { name: o.database, env: 'DATABASE_URL' } } : {}),
+    ...(o.mongodb ? { database: { name: o.database, env: 'DATABASE_URL', store: 'mongodb' } } : {}),
     calls: Object.fromEntries(o.calls.map((c) => [c.name, c.variable])),
     ...(o.consumes.length ? { consumes: true } : {}),
     ...(o.publishes.length ? { publishes: o.publishes } : {}),
+    // Creating an item publishes: conformance checks that those messages continue the request's trace.
+    ...(o.publishes.length
+      ? { traceProbe: { method: 'POST', path: `/${o.routeSegment}/items`, body: { name: 'traced' } } }
+      : {}),
     ...(o.route ? { route: o.route } : {}),
     replicas: o.replicas,
   };
@@ -176,6 +181,8 @@ function packageJson(o) {
       ...(o.consumes.length ? [['@nestjs/microservices', '12.1.1']] : []),
       ...['bootstrap', 'config', 'contracts', 'errors', 'health'].map(refarch),
       ...(o.postgres ? ['messaging', 'postgres'].map(refarch) : []),
+      ...(o.mongodb ? ['messaging'].map(refarch) : []),
+      ...(o.mongodb ? [['mongodb', '^7.9.0']] : []),
       ...['observability', ...(o.calls.length ? ['resilience'] : [])].map(refarch),
       ...(o.postgres ? [['pg', '^8.23.1']] : []),
       ['zod', '^4.6.7'],
@@ -193,7 +200,7 @@ function templateVars(o) {
     'LOG_LEVEL',
     'PORT',
     ...o.calls.map((c) => c.variable),
-    ...(o.postgres ? ['DATABASE_URL', 'RABBITMQ_URL'] : []),
+    ...(o.broker ? ['DATABASE_URL', 'RABBITMQ_URL'] : []),
   ].sort();
   return { ...o, consumes, badVariables, tmpl: '', __feature__: o.feature };
 }
@@ -201,8 +208,10 @@ function templateVars(o) {
 /** The feature slice (controller, service, repository, errors, handlers) and its call clients, in `feature`. */
 function writeFeature(tree, o, vars, feature) {
   generateFiles(tree, path.join(here, 'repository'), feature, vars);
-  tree.rename(`${feature}/${o.postgres ? 'postgres' : 'none'}.ts`, `${feature}/${o.feature}.repository.ts`);
-  tree.delete(`${feature}/${o.postgres ? 'none' : 'postgres'}.ts`);
+  for (const store of STORES) {
+    if (store === o.store) tree.rename(`${feature}/${store}.ts`, `${feature}/${o.feature}.repository.ts`);
+    else tree.delete(`${feature}/${store}.ts`);
+  }
   if (o.consumes.length) tree.rename(`${feature}/handlers.ts`, `${feature}/${o.feature}.handlers.ts`);
   else tree.delete(`${feature}/handlers.ts`);
   for (const call of o.calls)
@@ -315,11 +324,17 @@ function writeCompose(tree, o) {
           'RABBITMQ_URL: amqp://refarch:refarch-dev-only@rabbitmq:5672',
         ]
       : []),
+    ...(o.mongodb
+      ? [
+          `DATABASE_URL: mongodb://mongodb:27017/refarch_${o.database}?replicaSet=rs0`,
+          'RABBITMQ_URL: amqp://refarch:refarch-dev-only@rabbitmq:5672',
+        ]
+      : []),
     'ADMIN_TOKEN: *admin-token',
     ...o.calls.map((c) => `${c.variable}: http://${c.name}:8080`),
   ];
   const depends = [
-    ...(o.postgres ? ['postgres: { condition: service_healthy }', 'rabbitmq: { condition: service_healthy }'] : []),
+    ...(o.broker ? [`${o.store}: { condition: service_healthy }`, 'rabbitmq: { condition: service_healthy }'] : []),
     ...o.calls.map((c) => `${c.name}: { condition: service_started }`),
   ];
   const block = [
