@@ -128,7 +128,17 @@ export async function badInput(s: ServiceUnderCheck): Promise<Problems> {
     ['a bad path id', '/admin/breakers/..%2F..%2Fetc%2Fpasswd%00', { headers: auth }],
   ];
   for (const [label, path, init] of cases) {
-    const r = await http(s.url, path, init).catch((error: Error) => ({ status: 0, error }) as never);
+    // A server that answers 413 while the client still sends may reset the connection before the client reads the
+    // answer (more likely on a loaded machine): such a request is tried again, twice at most.
+    let r: Awaited<ReturnType<typeof http>> | undefined;
+    let failure: Error | undefined;
+    for (let attempt = 0; attempt < 3 && !r; attempt += 1) {
+      r = await http(s.url, path, init).catch((error: Error) => ((failure = error), undefined));
+    }
+    if (!r) {
+      problems.push(`${label} gets no answer (${failure?.message}), not a 4xx problem`);
+      continue;
+    }
     if (!(r.status >= 400 && r.status < 500) || !isProblem(r)) {
       problems.push(
         `${label} gets ${r.status}${isProblem(r) ? '' : ' without a problem+json code'}, not a 4xx problem`,
