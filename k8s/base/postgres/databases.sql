@@ -6,3 +6,5 @@ CREATE DATABASE refarch_sagas;
 CREATE DATABASE refarch_shipping;
 -- Only when order-service runs its PostgreSQL adapter (ORDERS_DB_URL=postgres://…).
 CREATE DATABASE refarch_orders;
+-- notification-worker (generated)
+CREATE DATABASE refarch_notification;

@@ -22,7 +22,7 @@ export interface MessagingOptions {
   outbox?: 'postgres' | 'custom';
   relay?: RelayOptions;
   prefetch?: number;
-  retryDelaysMs?: number[];
+  retryDelaysMs?: readonly number[];
   publishTimeoutMs?: number;
   /**
    * Isolates this service's messaging on a shared broker: exchanges `<ns>.refarch.events` / `<ns>.refarch.unrouted`

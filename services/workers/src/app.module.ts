@@ -1,11 +1,13 @@
 import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { postgresServiceInfrastructure } from '@refarch/bootstrap';
-import { migrationsDir, type WorkerRole, type WorkersConfig } from './config.js';
+import { migrationsDir, WORKERS_CONFIG, type WorkerRole, type WorkersConfig } from './config.js';
 import { ShippingModule } from './shipping/shipping.module.js';
+import { NotificationModule } from './notification/notification.module.js';
 
 /** Each role's feature module; `npx nx g @refarch/plugin:service <role> --worker` adds one above the marker. */
 const ROLES: Record<WorkerRole, Type> = {
   shipping: ShippingModule,
+  notification: NotificationModule,
   // generated roles
 };
 
@@ -24,9 +26,12 @@ export class AppModule {
           migrationsDir: migrationsDir(config.WORKER_ROLE),
           migrateOnStart: config.MIGRATE_ON_START,
           namespace: config.MESSAGING_NAMESPACE,
+          ...(config.MESSAGE_RETRY_DELAYS_MS ? { messaging: { retryDelaysMs: config.MESSAGE_RETRY_DELAYS_MS } } : {}),
         }),
         ROLES[config.WORKER_ROLE],
       ],
+      providers: [{ provide: WORKERS_CONFIG, useValue: config }],
+      exports: [WORKERS_CONFIG],
     };
   }
 }

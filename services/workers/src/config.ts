@@ -5,6 +5,7 @@ import { z } from 'zod';
 /** The roles of this image; `npx nx g @refarch/plugin:service <role> --worker` adds one above the marker. */
 export const WORKER_ROLES = [
   'shipping',
+  'notification',
   // generated roles
 ] as const;
 
@@ -17,9 +18,32 @@ export const workersEnv = serviceEnv.extend({
   DATABASE_URL: env.url('postgres', 'postgresql'),
   MIGRATE_ON_START: env.bool().default(true),
   RABBITMQ_URL: env.url('amqp', 'amqps'),
+  /**
+   * Delays of a failed message's retries before it goes to the DLQ, comma-separated milliseconds (libs/messaging's
+   * default, `1000,5000,30000`, when unset). A queue's retry queues keep the delays they were declared with.
+   */
+  MESSAGE_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d{1,7}(,\d{1,7}){0,9}$/, 'must be 1–10 comma-separated delays in ms, e.g. 1000,5000,30000')
+    .transform((v) => v.split(',').map(Number))
+    .optional(),
+  /**
+   * notification: the SMTP server. Locally `npm run stack` starts maildev there (its web UI shows the mail); in
+   * Kubernetes the MicroK8s overlay runs a mail catcher and production takes host and credentials from a Secret.
+   */
+  SMTP_URL: env.url('smtp', 'smtps').default('smtp://127.0.0.1:1025'),
+  /** notification: SMTP credentials, when the server wants them (kept out of SMTP_URL so a Secret can hold them). */
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  /** notification: the longest one SMTP send may take (connection included) before it counts as failed. */
+  SMTP_TIMEOUT_MS: env.int().min(100).max(60_000).default(5_000),
+  /** notification: the sender of every email. */
+  MAIL_FROM: z.string().min(3).max(200).default('RefArch Shop <shop@refarch.local>'),
 });
 
 export type WorkersConfig = ReturnType<typeof loadWorkersConfig>;
+/** Injection token of the process's WorkersConfig (provided globally by AppModule). */
+export const WORKERS_CONFIG = Symbol('WORKERS_CONFIG');
 
 export function loadWorkersConfig(source: Record<string, string | undefined> = process.env) {
   return loadConfig(workersEnv, source);
