@@ -32,6 +32,8 @@ export interface CatalogEntry {
   entry?: string;
   readyPath?: string;
   livePath?: string;
+  /** What it talks to but serves without: `smtp` (SMTP_URL; the stack starts maildev when nothing answers). */
+  uses?: 'smtp'[];
   /** Dependencies the service serves without (readiness reports them degraded, stays 200). */
   optional?: Infra[];
 }
@@ -48,6 +50,7 @@ export interface EnvironmentContext {
   databaseUrl(name: string, store: 'postgres' | 'mongodb'): string;
   rabbitmqUrl: string;
   redisUrl: string;
+  smtpUrl?: string;
   urlOf(service: string): string;
   jwtPrivateKey: string;
   namespace?: string;

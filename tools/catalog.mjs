@@ -11,6 +11,8 @@ const KINDS = ['nest', 'worker', 'static'];
 const INFRA = ['postgres', 'mongodb', 'redis', 'rabbitmq'];
 /** The stores a declared database can live in (`database.store`, PostgreSQL when absent). */
 const STORES = ['postgres', 'mongodb'];
+/** What a service talks to but serves without; `npm run stack` starts an embedded default when none answers. */
+const EMBEDDED = ['smtp'];
 const NAME = /^[a-z][a-z0-9-]{1,40}$/;
 const ENV = /^[A-Z][A-Z0-9_]*$/;
 
@@ -53,6 +55,9 @@ function problemsOf(entry, where) {
     (!Array.isArray(entry.publishes) || entry.publishes.some((e) => typeof e !== 'string'))
   ) {
     bad('publishes', 'must list event types');
+  }
+  if (entry.uses !== undefined && (!Array.isArray(entry.uses) || entry.uses.some((u) => !EMBEDDED.includes(u)))) {
+    bad('uses', `must list some of ${EMBEDDED.join(', ')}`);
   }
   if (entry.traceProbe !== undefined) {
     const { method, path: probePath, headers } = entry.traceProbe ?? {};
@@ -142,7 +147,7 @@ export const imageOf = (entry) => `refarch/${entry.dir}`;
 
 /**
  * The environment a catalog entry runs with, as `npm run stack` (and the conformance suite) give it. `ctx`:
- * `databaseUrl(name, store)` (store: `postgres` or `mongodb`), `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
+ * `databaseUrl(name, store)` (store: `postgres` or `mongodb`), `smtpUrl` (optional), `rabbitmqUrl`, `redisUrl`, `urlOf(serviceName)`, `jwtPrivateKey`, `namespace`.
  * `{jwtPrivateKey}` and `{namespace}` in the entry's stackEnv are filled in.
  */
 /** The store URL the environment gives in place of the entry's database (`STACK_ORDERS_DB_URL=mongodb://…`), if any. */
@@ -162,6 +167,7 @@ export function serviceEnvironment(entry, ctx) {
       : {}),
     ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: ctx.rabbitmqUrl } : {}),
     ...(entry.needs.includes('redis') ? { REDIS_URL: ctx.redisUrl } : {}),
+    ...(entry.uses?.includes('smtp') && ctx.smtpUrl ? { SMTP_URL: ctx.smtpUrl } : {}),
     ...Object.fromEntries(Object.entries(entry.calls).map(([called, variable]) => [variable, ctx.urlOf(called)])),
     ...Object.fromEntries(
       Object.entries(entry.stackEnv ?? {}).map(([variable, template]) => [variable, fill(template)]),

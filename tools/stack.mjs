@@ -58,6 +58,7 @@ const SERVICES = loadCatalog().map((entry) => {
     readyPath: entry.readyPath,
     public: entry.public,
     consumes: entry.consumes === true,
+    uses: entry.uses ?? [],
     env: (ctx) =>
       serviceEnvironment(entry, {
         ...ctx,
@@ -134,6 +135,53 @@ function reachable(url, ms = 1000) {
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });
+}
+
+/**
+ * maildev (npm) as the local SMTP sink: every email the stack sends is in its web UI. Resolves with the UI's URL, or
+ * undefined (with a warning) when it cannot start — the services still start, their emails wait and retry.
+ */
+async function startMaildev(smtpPort, webPort) {
+  const bin = path.join(root, 'node_modules/maildev/dist/bin/maildev.js');
+  if (!(await portFree(webPort))) {
+    console.error(`mail: port ${webPort} for maildev's web UI is in use: no mail sink (emails wait and retry)`);
+    return undefined;
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      '--smtp',
+      String(smtpPort),
+      '--ip',
+      '127.0.0.1',
+      '--web',
+      String(webPort),
+      '--web-ip',
+      '127.0.0.1',
+      '--silent',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  embedded.push({ name: 'maildev', child });
+  const webUrl = `http://localhost:${webPort}`;
+  for (const end = Date.now() + 15_000; Date.now() < end && child.exitCode === null;) {
+    if (
+      await fetch(`http://127.0.0.1:${webPort}/api/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
+      console.log(`mail: maildev started (SMTP 127.0.0.1:${smtpPort}, web UI ${webUrl})`);
+      return webUrl;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.error(`mail: maildev did not start (emails wait and retry)${stderr ? `:\n${stderr.slice(-500)}` : ''}`);
+  child.kill('SIGKILL');
+  return undefined;
 }
 
 function portFree(port) {
@@ -252,6 +300,19 @@ if (missing.length) {
 }
 console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('  ')}`);
 
+// Embedded defaults: what a service talks to but serves without (catalog `uses`), started here when nothing answers.
+const embedded = [];
+const mail = { smtpUrl: process.env.STACK_SMTP_URL ?? 'smtp://127.0.0.1:1025', webUrl: undefined };
+if (selected.some((s) => s.uses.includes('smtp'))) {
+  if (await reachable(mail.smtpUrl, 500)) {
+    console.log(`mail: SMTP at ${new URL(mail.smtpUrl).host} answers (STACK_SMTP_URL or a maildev already running)`);
+  } else if (process.env.STACK_SMTP_URL) {
+    console.error(`mail: nothing answers at STACK_SMTP_URL (${mail.smtpUrl}): emails wait in the retry queues`);
+  } else {
+    mail.webUrl = await startMaildev(1025, 1080);
+  }
+}
+
 // 2. Build and prepare
 if (!options.noBuild) {
   const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs')], { stdio: 'inherit' });
@@ -265,6 +326,7 @@ if (databases.length) await ensureDatabases(databases);
 const ctx = {
   adminToken: adminToken(),
   jwtPrivateKey: jwtKey(),
+  smtpUrl: mail.smtpUrl,
   databaseUrl: (db, store) => {
     const url = new URL(INFRA[store].url);
     url.pathname = `/${options.dbPrefix}${db}`;
@@ -332,6 +394,7 @@ async function stopAll(code) {
       }),
   );
   await Promise.all(exits);
+  for (const { child } of embedded) if (child.exitCode === null) child.kill('SIGTERM');
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
@@ -402,6 +465,7 @@ for (const row of rows) console.log(line(row));
 console.log(
   `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (${path.relative(root, path.join(options.stateDir, 'admin-token'))})`,
 );
+if (mail.webUrl) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
 if (!seeded.length) {
   console.log(`Demo accounts (local only; ${path.relative(root, path.join(options.stateDir, 'demo-accounts.json'))}):`);
   for (const [role, a] of Object.entries(accounts))

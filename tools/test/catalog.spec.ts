@@ -93,6 +93,7 @@ describe('the service catalog', () => {
         port: 0,
         needs: ['kafka'],
         database: { name: 'a', env: 'A_URL', store: 'redis' },
+        uses: ['fax'],
         calls: { nope: 'x' },
       };
       writeFileSync(file, JSON.stringify(pkg));
@@ -112,6 +113,7 @@ describe('the service catalog', () => {
         'services/a/package.json: port must be a port number',
         'services/a/package.json: needs must list some of postgres, mongodb, redis, rabbitmq',
         'services/a/package.json: database.store must be one of postgres, mongodb',
+        'services/a/package.json: uses must list some of smtp',
         'services/a/package.json: calls.nope must be an environment variable name',
         'Bad Name calls nope, which is not in the catalog',
         'services/b/package.json: no "refarch": { "services": [...] } block',
