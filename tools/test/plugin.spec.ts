@@ -186,37 +186,41 @@ describe('@refarch/plugin:service', () => {
     const tree = workspace();
     const images = (overlay: string) => tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!;
     const imagesBefore = ['microk8s', 'production'].map(images);
-    await generate(tree, { name: 'notification', worker: true, consumes: 'orders.order-approved.v1' });
+    await generate(tree, { name: 'reminder', worker: true, consumes: 'orders.order-approved.v1' });
     for (const file of [
-      'src/notification/notification.module.ts',
-      'src/notification/notification.handlers.ts',
-      'src/notification/notification.repository.ts',
-      'migrations/notification/001_create_items.sql',
-      'test/notification.spec.ts',
-      'test/notification.harness.ts',
+      'src/reminder/reminder.module.ts',
+      'src/reminder/reminder.handlers.ts',
+      'src/reminder/reminder.repository.ts',
+      'migrations/reminder/001_create_items.sql',
+      'test/reminder.spec.ts',
+      'test/reminder.harness.ts',
     ]) {
       expect(tree.exists(`services/workers/${file}`)).toBe(true);
     }
-    expect(tree.exists('services/notification')).toBe(false);
-    expect(tree.read('services/workers/test/notification.harness.ts', 'utf8')).toContain("WORKER_ROLE: 'notification'");
-    expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(/'shipping',\n {2}'notification',\n/);
-    const app = tree.read('services/workers/src/app.module.ts', 'utf8')!;
-    expect(app).toContain("import { NotificationModule } from './notification/notification.module.js';");
-    expect(app).toContain('  notification: NotificationModule,\n');
-    const entries = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services;
-    expect(entries.map((e: { name: string }) => e.name)).toEqual(['shipping-worker', 'notification-worker']);
-    expect(entries[1]).toMatchObject({ kind: 'worker', role: 'notification', database: { name: 'notification' } });
-    expect(parse(tree.read('k8s/base/notification-worker/configmap.yaml', 'utf8')!).data.WORKER_ROLE).toBe(
-      'notification',
+    expect(tree.exists('services/reminder')).toBe(false);
+    expect(tree.read('services/workers/test/reminder.harness.ts', 'utf8')).toContain("WORKER_ROLE: 'reminder'");
+    expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(
+      /'notification',\n {2}'reminder',\n {2}\/\/ generated roles/,
     );
-    expect(tree.read('k8s/base/notification-worker/deployment.yaml', 'utf8')).toContain('image: refarch/workers:0.1.0');
-    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!).services['notification-worker'];
-    expect(compose.environment.WORKER_ROLE).toBe('notification');
+    const app = tree.read('services/workers/src/app.module.ts', 'utf8')!;
+    expect(app).toContain("import { ReminderModule } from './reminder/reminder.module.js';");
+    expect(app).toContain('  reminder: ReminderModule,\n');
+    const entries = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services;
+    expect(entries.map((e: { name: string }) => e.name)).toEqual([
+      'shipping-worker',
+      'notification-worker',
+      'reminder-worker',
+    ]);
+    expect(entries[2]).toMatchObject({ kind: 'worker', role: 'reminder', database: { name: 'reminder' } });
+    expect(parse(tree.read('k8s/base/reminder-worker/configmap.yaml', 'utf8')!).data.WORKER_ROLE).toBe('reminder');
+    expect(tree.read('k8s/base/reminder-worker/deployment.yaml', 'utf8')).toContain('image: refarch/workers:0.1.0');
+    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!).services['reminder-worker'];
+    expect(compose.environment.WORKER_ROLE).toBe('reminder');
     expect(compose.build.args.SERVICE).toBe('workers');
     // The workers' image is registered once, whatever the number of roles.
     expect(images('microk8s')).toBe(imagesBefore[0]);
-    expect(images('production')).toContain('- name: notification-worker\n    count: 2');
-    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toContain('CREATE DATABASE refarch_notification;');
+    expect(images('production')).toContain('- name: reminder-worker\n    count: 2');
+    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toContain('CREATE DATABASE refarch_reminder;');
   });
 
   it.each([
@@ -264,12 +268,12 @@ describe('@refarch/plugin:remove-service', () => {
   it('takes a generated worker role out of services/workers again, leaving the other roles and the image', async () => {
     const tree = workspace();
     const before = snapshot(tree);
-    await generate(tree, { name: 'notification', worker: true, consumes: 'orders.order-approved.v1' });
-    await removeServiceGenerator(tree, { name: 'notification-worker', skipInstall: true, skipFormat: true });
+    await generate(tree, { name: 'reminder', worker: true, consumes: 'orders.order-approved.v1' });
+    await removeServiceGenerator(tree, { name: 'reminder-worker', skipInstall: true, skipFormat: true });
     expect(snapshot(tree)).toEqual(before);
-    expect(tree.exists('services/workers/src/notification')).toBe(false);
-    expect(tree.exists('services/workers/test/notification.spec.ts')).toBe(false);
-    expect(tree.exists('k8s/base/notification-worker')).toBe(false);
+    expect(tree.exists('services/workers/src/reminder')).toBe(false);
+    expect(tree.exists('services/workers/test/reminder.spec.ts')).toBe(false);
+    expect(tree.exists('k8s/base/reminder-worker')).toBe(false);
   });
 
   it('refuses an unknown service, and one that another service calls', async () => {
