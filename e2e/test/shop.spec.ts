@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { httpJson, requireInfra } from '@refarch/testing';
+import { eventually, httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { GATEWAY, startStack, type E2eStack } from './stack.js';
@@ -130,6 +130,13 @@ const URL = {
     expect((await httpJson(GATEWAY, 'POST', '/api/auth/login', { email, password: 'wrong password' })).body.code).toBe(
       'AUTH.INVALID_CREDENTIALS',
     );
+    // The notification worker welcomes the new customer by email (the stack's SMTP sink is a real maildev).
+    await eventually(
+      async () =>
+        (await stack.emails()).some((m) => m.to[0]?.address === email && m.subject === 'Welcome to RefArch Shop'),
+      15_000,
+      'the welcome email',
+    );
     const me = await get(GATEWAY, '/api/users/me', await signIn(email, 'e2e password'));
     expect(me.body).toMatchObject({ id: registered.body.id, email, role: 'user' });
     const products = await get(GATEWAY, '/api/products');
@@ -176,6 +183,15 @@ const URL = {
       degraded: [],
     });
     expect(full.body.saga.steps.map((s: { to: string }) => s.to)).toContain('SHIPPED');
+    // And the shopper has the confirmation, with the order's lines, once.
+    const confirmation = async () =>
+      (await stack.emails()).filter(
+        (m) => m.to[0]?.address === stack.accounts.shopper.email && m.subject === `Your order ${o} is confirmed`,
+      );
+    await eventually(async () => (await confirmation()).length > 0, 15_000, 'the confirmation email');
+    const [mail, ...more] = await confirmation();
+    expect(more).toEqual([]);
+    expect(mail!.text).toContain('2 × MUG-CLASSIC');
   }, 90_000);
 
   it("someone else's order is a 404 on every /api/orders/:id route, and absent from their list", async () => {
@@ -196,6 +212,15 @@ const URL = {
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/payment declined/) });
     expect((await get(URL.inventory, `/reservations/${o}`)).status).toBe(404);
+    // The shopper is told why, in plain words.
+    await eventually(
+      async () =>
+        (await stack.emails()).some(
+          (m) => m.subject === `Your order ${o} could not be completed` && m.text.includes('payment was declined'),
+        ),
+      15_000,
+      'the rejection email',
+    );
   }, 90_000);
 
   it('out of stock: the authorization is voided, REJECTED', async () => {

@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertTestDatabase, deleteMessagingNamespace } from '@refarch/testing';
+import { startMailSink, type ReceivedMail } from '@refarch/testing/mail';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+export type { ReceivedMail };
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GATEWAY = 'http://127.0.0.1:8080';
 export const FRONTEND = 'http://127.0.0.1:3000';
@@ -27,6 +29,8 @@ export interface E2eStack {
   admin: Record<string, string>;
   accounts: DemoAccounts;
   pids(): Record<string, number>;
+  /** Every email the stack's notification worker sent (its own maildev; a running stack's at localhost:1080). */
+  emails(): Promise<ReceivedMail[]>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
   const namespace = `e2e-${id}`;
   let output = '';
   let child: ChildProcess | undefined;
+  // The stack's SMTP sink: one of this run's own (the stack starts none when STACK_SMTP_URL is given).
+  const mail = running ? undefined : await startMailSink();
   if (!running) {
     child = spawn(
       process.execPath,
@@ -62,7 +68,13 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
       {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, LEASE_MS: '2000', POLL_MS: '100', RATE_LIMIT_POINTS: '100000' },
+        env: {
+          ...process.env,
+          LEASE_MS: '2000',
+          POLL_MS: '100',
+          RATE_LIMIT_POINTS: '100000',
+          STACK_SMTP_URL: mail!.smtpUrl,
+        },
       },
     );
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -93,6 +105,8 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
     admin: { authorization: `Bearer ${read('admin-token').trim()}` },
     accounts: JSON.parse(read('demo-accounts.json')) as DemoAccounts,
     pids: () => JSON.parse(read('pids.json')) as Record<string, number>,
+    emails: async () =>
+      mail ? mail.emails() : ((await (await fetch('http://127.0.0.1:1080/api/email')).json()) as ReceivedMail[]),
     async stop() {
       if (running || !child) return;
       if (child.exitCode === null) {
@@ -101,6 +115,7 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
         const code = await exited;
         if (code !== 0) throw new Error(`the stack stopped with ${code}:\n${output.slice(-2000)}`);
       }
+      await mail?.stop();
       await cleanUp(infra, namespace, dbPrefix, stateDir);
     },
   };
