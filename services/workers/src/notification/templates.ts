@@ -16,6 +16,8 @@ export interface Email {
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+const CELL = 'padding:4px 16px 4px 0';
+
 export const formatCents = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 
 const page = (title: string, body: string) =>
@@ -36,7 +38,7 @@ export function orderConfirmedEmail(name: string, orderId: string, items: OrderL
   const rows = items
     .map(
       (i) =>
-        `<tr><td>${i.quantity} ×</td><td>${escapeHtml(i.sku)}</td><td style="text-align:right">${formatCents(i.priceCents * i.quantity)}</td></tr>`,
+        `<tr><td style="${CELL}">${i.quantity} ×</td><td style="${CELL}">${escapeHtml(i.sku)}</td><td style="${CELL};text-align:right">${formatCents(i.priceCents * i.quantity)}</td></tr>`,
     )
     .join('');
   return {
@@ -44,7 +46,7 @@ export function orderConfirmedEmail(name: string, orderId: string, items: OrderL
     text: `Hello ${name},\n\nthank you: order ${orderId} is paid and on its way.\n\n${lines.join('\n')}\n  Total  ${formatCents(totalCents)}\n\nRefArch Shop\n`,
     html: page(
       subject,
-      `<p>Hello ${escapeHtml(name)},</p><p>thank you: order <code>${escapeHtml(orderId)}</code> is paid and on its way.</p><table>${rows}<tr><th colspan="2" style="text-align:left">Total</th><th style="text-align:right">${formatCents(totalCents)}</th></tr></table>`,
+      `<p>Hello ${escapeHtml(name)},</p><p>thank you: order <code>${escapeHtml(orderId)}</code> is paid and on its way.</p><table>${rows}<tr><th colspan="2" style="${CELL};text-align:left;border-top:1px solid #ccc">Total</th><th style="${CELL};text-align:right;border-top:1px solid #ccc">${formatCents(totalCents)}</th></tr></table>`,
     ),
   };
 }
