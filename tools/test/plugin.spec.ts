@@ -186,6 +186,9 @@ describe('@refarch/plugin:service', () => {
     const tree = workspace();
     const images = (overlay: string) => tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!;
     const imagesBefore = ['microk8s', 'production'].map(images);
+    const rolesBefore = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services.map(
+      (e: { name: string }) => e.name,
+    );
     await generate(tree, { name: 'reminder', worker: true, consumes: 'orders.order-approved.v1' });
     for (const file of [
       'src/reminder/reminder.module.ts',
@@ -199,19 +202,13 @@ describe('@refarch/plugin:service', () => {
     }
     expect(tree.exists('services/reminder')).toBe(false);
     expect(tree.read('services/workers/test/reminder.harness.ts', 'utf8')).toContain("WORKER_ROLE: 'reminder'");
-    expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(
-      /'notification',\n {2}'reminder',\n {2}\/\/ generated roles/,
-    );
+    expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(/\n {2}'reminder',\n {2}\/\/ generated roles/);
     const app = tree.read('services/workers/src/app.module.ts', 'utf8')!;
     expect(app).toContain("import { ReminderModule } from './reminder/reminder.module.js';");
     expect(app).toContain('  reminder: ReminderModule,\n');
     const entries = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services;
-    expect(entries.map((e: { name: string }) => e.name)).toEqual([
-      'shipping-worker',
-      'notification-worker',
-      'reminder-worker',
-    ]);
-    expect(entries[2]).toMatchObject({ kind: 'worker', role: 'reminder', database: { name: 'reminder' } });
+    expect(entries.map((e: { name: string }) => e.name)).toEqual([...rolesBefore, 'reminder-worker']);
+    expect(entries.at(-1)).toMatchObject({ kind: 'worker', role: 'reminder', database: { name: 'reminder' } });
     expect(parse(tree.read('k8s/base/reminder-worker/configmap.yaml', 'utf8')!).data.WORKER_ROLE).toBe('reminder');
     expect(tree.read('k8s/base/reminder-worker/deployment.yaml', 'utf8')).toContain('image: refarch/workers:0.1.0');
     const compose = parse(tree.read('docker/compose.yaml', 'utf8')!).services['reminder-worker'];

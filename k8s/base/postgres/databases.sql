@@ -8,3 +8,5 @@ CREATE DATABASE refarch_shipping;
 CREATE DATABASE refarch_orders;
 -- notification-worker (generated)
 CREATE DATABASE refarch_notification;
+-- analytics-worker (generated)
+CREATE DATABASE refarch_analytics;

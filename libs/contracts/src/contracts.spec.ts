@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEnvelope, MESSAGE_EXAMPLES, MESSAGES, parseEnvelope, parseMessage, type MessageType } from './index.js';
+import {
+  createEnvelope,
+  MESSAGE_EXAMPLES,
+  MESSAGES,
+  parseEnvelope,
+  parseMessage,
+  rejectionKind,
+  type MessageType,
+} from './index.js';
 
 const valid = () =>
   createEnvelope('users.user-registered.v1', { userId: 'u1', email: 'a@b.c', name: 'A' }, { correlationId: 'c1' });
@@ -43,5 +51,19 @@ describe('contracts', () => {
 
   it('names every message type <context>.<name>.v<N>', () => {
     for (const type of Object.keys(MESSAGES)) expect(type).toMatch(/^[a-z]+\.[a-z-]+\.v\d+$/);
+  });
+});
+
+describe('rejectionKind', () => {
+  it("reads the saga's reasons", () => {
+    expect(
+      [
+        'payment declined: insufficient funds',
+        'out of stock: LAMP-DESK',
+        'shipping did not answer before the step deadline',
+        'shipping failed: no carrier',
+        'saga compensated',
+      ].map(rejectionKind),
+    ).toEqual(['payment_declined', 'out_of_stock', 'timed_out', 'shipping_failed', 'other']);
   });
 });

@@ -40,6 +40,20 @@ export const MESSAGES = {
   'shipping.shipment-created.v1': z.strictObject({ shipmentId: id, orderId: id }),
   'shipping.shipment-failed.v1': z.strictObject({ orderId: id, reason }),
   'shipping.shipment-cancelled.v1': z.strictObject({ shipmentId: id, orderId: id }),
+  // shop: what shoppers do in the frontend, sent in batches to the gateway's POST /api/events, which adds the signed-in
+  // caller's userId (never the client) and publishes them; the analytics worker counts them.
+  'shop.product-viewed.v1': z.strictObject({ sessionId: id, userId: id.optional(), sku }),
+  'shop.cart-item-added.v1': z.strictObject({
+    sessionId: id,
+    userId: id.optional(),
+    sku,
+    quantity: z.number().int().positive().max(99),
+  }),
+  'shop.checkout-started.v1': z.strictObject({
+    sessionId: id,
+    userId: id.optional(),
+    itemCount: z.number().int().positive().max(1000),
+  }),
   // generated services' events (npx nx g @refarch/plugin:service --publishes) go above this line
 } as const;
 

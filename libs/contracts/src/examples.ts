@@ -28,5 +28,8 @@ export const MESSAGE_EXAMPLES: { [T in MessageType]: MessageData<T> } = {
   'shipping.shipment-created.v1': { shipmentId: 's-1', orderId: 'o-1' },
   'shipping.shipment-failed.v1': { orderId: 'o-1', reason: 'no carrier' },
   'shipping.shipment-cancelled.v1': { shipmentId: 's-1', orderId: 'o-1' },
+  'shop.product-viewed.v1': { sessionId: 'sess-1', userId: 'u-1', sku: 'SKU-1' },
+  'shop.cart-item-added.v1': { sessionId: 'sess-1', userId: 'u-1', sku: 'SKU-1', quantity: 1 },
+  'shop.checkout-started.v1': { sessionId: 'sess-1', itemCount: 2 },
   // generated services' examples (npx nx g @refarch/plugin:service --publishes) go above this line
 };

@@ -7,3 +7,5 @@ export { createEnvelope, parseEnvelope, parseMessage } from './validate.js';
 export type { EnvelopeOptions, ParseResult } from './validate.js';
 export { ERROR_CODES } from './api.js';
 export type { OrderItemView, OrderStatus, OrderView, PublicOrderView } from './api.js';
+export { REJECTION_KINDS, rejectionKind } from './rejections.js';
+export type { RejectionKind } from './rejections.js';

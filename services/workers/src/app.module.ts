@@ -3,11 +3,13 @@ import { postgresServiceInfrastructure } from '@refarch/bootstrap';
 import { migrationsDir, WORKERS_CONFIG, type WorkerRole, type WorkersConfig } from './config.js';
 import { ShippingModule } from './shipping/shipping.module.js';
 import { NotificationModule } from './notification/notification.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 
 /** Each role's feature module; `npx nx g @refarch/plugin:service <role> --worker` adds one above the marker. */
 const ROLES: Record<WorkerRole, Type> = {
   shipping: ShippingModule,
   notification: NotificationModule,
+  analytics: AnalyticsModule,
   // generated roles
 };
 

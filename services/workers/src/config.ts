@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const WORKER_ROLES = [
   'shipping',
   'notification',
+  'analytics',
   // generated roles
 ] as const;
 

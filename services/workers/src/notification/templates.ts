@@ -1,3 +1,5 @@
+import { rejectionKind, type RejectionKind } from '@refarch/contracts';
+
 // The three emails, each with a text and an HTML body. Plain functions over the event's data: every value that goes
 // into HTML is escaped, amounts are formatted once.
 
@@ -51,15 +53,16 @@ export function orderConfirmedEmail(name: string, orderId: string, items: OrderL
   };
 }
 
-/** The saga's reasons are codes and technical text; what a customer reads is one of these. */
-export function plainReason(reason: string): string {
-  const r = reason.toLowerCase();
-  if (r.includes('declin') || r.includes('payment')) return 'your payment was declined; no money was taken';
-  if (r.includes('stock') || r.includes('reserv') || r.includes('missing'))
-    return 'some items are out of stock; nothing was charged';
-  if (r.includes('ship')) return 'we could not arrange shipping; your payment was refunded';
-  return 'we could not complete it; nothing was charged';
-}
+/** The saga's reasons are technical text; what a customer reads is one of these. */
+const PLAIN_REASONS: Record<RejectionKind, string> = {
+  payment_declined: 'your payment was declined; no money was taken',
+  out_of_stock: 'some items are out of stock; nothing was charged',
+  shipping_failed: 'we could not arrange shipping; nothing was charged',
+  timed_out: 'it took too long to complete; nothing was charged',
+  other: 'we could not complete it; nothing was charged',
+};
+
+export const plainReason = (reason: string): string => PLAIN_REASONS[rejectionKind(reason)];
 
 export function orderRejectedEmail(name: string, orderId: string, reason: string): Email {
   const subject = `Your order ${orderId} could not be completed`;
