@@ -5,6 +5,7 @@ import { BROKER, MessagingModule, type AmqpConnectionManager } from '@refarch/me
 import { METRICS_REGISTRY } from '@refarch/observability';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { Cache } from './cache/cache.js';
@@ -53,6 +54,7 @@ export class AppModule {
         UsersModule,
         OrdersModule,
         LabModule,
+        AnalyticsModule,
         RoutesModule,
       ],
       providers: [

@@ -60,6 +60,8 @@ const infra = await requireInfra('api-gateway bad input', 'redis', 'rabbitmq');
     ['GET', '/api/lab/breakers'],
     ['GET', '/api/lab/faults'],
     ['PUT', '/api/lab/faults/payment-service'],
+    ['POST', '/api/events'],
+    ['GET', '/api/analytics/summary'],
   ];
   const bodies: [string, unknown][] = [
     ['malformed JSON', '{"email": '],

@@ -159,7 +159,14 @@ export class TokenIssuer {
 
 /** The services the tests script (the catalog's calls of the gateway: a stub for each, under its name). */
 type StubbedName =
-  'user-service' | 'order-service' | 'payment-service' | 'inventory-service' | 'saga-orchestrator' | 'shipping-worker';
+  | 'user-service'
+  | 'order-service'
+  | 'payment-service'
+  | 'inventory-service'
+  | 'saga-orchestrator'
+  | 'shipping-worker'
+  | 'notification-worker'
+  | 'analytics-worker';
 export type Stubs = Record<StubbedName, StubService>;
 
 /** One stub per upstream of the catalog; the user-service stub publishes `issuer`'s keys. */
