@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Api, type Health } from './api.js';
 import type { Cart } from './cart.js';
 import { itemCount } from './cart.js';
@@ -8,6 +8,7 @@ import { OrderPage } from './pages/Order.js';
 import { OrdersPage } from './pages/Orders.js';
 import { ShopPage } from './pages/Shop.js';
 import { loadSession, saveSession, type Session } from './session.js';
+import { ShopEventTracker, shopSessionId } from './shop-events.js';
 
 function useHashRoute(): string {
   const [route, setRoute] = useState(() => window.location.hash.slice(1) || '/');
@@ -51,6 +52,23 @@ export function App() {
     [session],
   );
 
+  // The shop's events, batched to the gateway in the background (best-effort; the latest token is used).
+  const apiRef = useRef(api);
+  apiRef.current = api;
+  const tracker = useMemo(
+    () => new ShopEventTracker({ sessionId: shopSessionId(), send: (events) => apiRef.current.sendEvents(events) }),
+    [],
+  );
+  useEffect(() => {
+    tracker.start();
+    const flush = () => void tracker.flush();
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      tracker.stop();
+    };
+  }, [tracker]);
+
   const signIn = (s: Session) => {
     saveSession(s);
     setSession(s);
@@ -82,7 +100,14 @@ export function App() {
       );
   else
     page = (
-      <ShopPage api={api} cart={cart} setCart={setCart} signedIn={!!session} onOrdered={(id) => go(`/orders/${id}`)} />
+      <ShopPage
+        api={api}
+        tracker={tracker}
+        cart={cart}
+        setCart={setCart}
+        signedIn={!!session}
+        onOrdered={(id) => go(`/orders/${id}`)}
+      />
     );
 
   return (

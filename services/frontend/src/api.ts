@@ -2,6 +2,7 @@ import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { Product } from './cart.js';
 import { runtimeConfig } from './config.js';
 import type { OrderStatus, PublicOrderView } from '@refarch/contracts/api';
+import type { QueuedEvent, SendOutcome } from './shop-events.js';
 import type { SagaTransition, StreamEvent } from './timeline.js';
 
 /** An RFC 9457 problem from the gateway, or a network failure (`status` 0). */
@@ -46,6 +47,17 @@ export interface FaultSettings {
 }
 
 export type Health = 'ok' | 'unreachable' | 'degraded';
+
+/** The analytics worker's aggregates (GET /api/analytics/summary, admin). */
+export interface AnalyticsSummary {
+  from: string;
+  to: string;
+  minutes: { minute: string; placed: number; approved: number; rejected: number; revenueCents: number }[];
+  totals: { placed: number; approved: number; rejected: number; revenueCents: number };
+  rejectedBy: Record<string, number>;
+  sagaDurationMs: { count: number; p50: number | null; p95: number | null; p99: number | null };
+  funnel: { viewed: number; carted: number; checkout: number; ordered: number };
+}
 
 /** Every call of the app to the gateway; tells `onHealth` whether the gateway answers and whether it is degraded. */
 export class Api {
@@ -118,6 +130,24 @@ export class Api {
   }
   products() {
     return this.call<Product[]>('GET', '/api/products');
+  }
+  /**
+   * Best-effort tracking (src/shop-events.ts): its own fetch, so a refused or failed batch never flips the page's
+   * gateway banner. `keepalive` lets the last batch leave while the page closes.
+   */
+  async sendEvents(events: QueuedEvent[]): Promise<SendOutcome> {
+    const token = this.token();
+    const response = await fetch(`${this.base}/api/events`, {
+      method: 'POST',
+      keepalive: true,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ events }),
+    });
+    if (response.ok) return 'sent';
+    return response.status === 429 || response.status >= 500 ? 'retry' : 'drop';
+  }
+  analyticsSummary() {
+    return this.call<AnalyticsSummary>('GET', '/api/analytics/summary');
   }
   placeOrder(items: { sku: string; quantity: number }[], idempotencyKey: string) {
     return this.call<{ orderId: string; status: OrderStatus }>(

@@ -3,13 +3,18 @@ import { ApiError, type Api, type FaultSettings } from '../api.js';
 import { Burst, type BurstPoint } from '../burst.js';
 import type { Product } from '../cart.js';
 import { usePolling } from '../polling.js';
+import { AnalyticsPanel } from './AnalyticsPanel.js';
 
-/** The resilience lab (admin): the breaker board, fault switches per service, and a burst with a live chart. */
+/**
+ * The resilience lab (admin): the breaker board, the analytics charts (orders per minute, rejections by reason), fault
+ * switches per service, and a burst with a live chart.
+ */
 export function LabPage({ api }: { api: Api }) {
   return (
     <main className="lab">
       <h1>Resilience lab</h1>
       <BreakerBoard api={api} />
+      <AnalyticsPanel api={api} />
       <FaultSwitches api={api} />
       <BurstPanel api={api} />
     </main>

@@ -1,19 +1,22 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, type Api } from '../api.js';
 import { addToCart, formatCents, itemCount, priceCart, setQuantity, type Cart } from '../cart.js';
 import { Checkout } from '../checkout.js';
 import { usePolling } from '../polling.js';
+import type { ShopEventTracker } from '../shop-events.js';
 import { describe } from './Auth.js';
 
 /** Catalog with live stock (refreshed every few seconds), the cart, and checkout with one Idempotency-Key. */
 export function ShopPage({
   api,
+  tracker,
   cart,
   setCart,
   signedIn,
   onOrdered,
 }: {
   api: Api;
+  tracker: ShopEventTracker;
   cart: Cart;
   setCart: (cart: Cart) => void;
   signedIn: boolean;
@@ -41,10 +44,15 @@ export function ShopPage({
   const products = catalog.value ?? [];
 
   const { lines, totalCents } = priceCart(cart, products);
+  // Each product shown counts as viewed once per page life (the tracker ignores repeats).
+  useEffect(() => {
+    for (const p of products) tracker.viewed(p.sku);
+  }, [products, tracker]);
 
   const placeOrder = async () => {
     setPlacing(true);
     setError(undefined);
+    tracker.track({ type: 'shop.checkout-started.v1', data: { itemCount: itemCount(cart) } });
     const result = await checkout.submit(cart);
     setPlacing(false);
     if (result.ok) {
@@ -74,7 +82,10 @@ export function ShopPage({
               </span>
               <button
                 type="button"
-                onClick={() => setCart(addToCart(cart, p.sku))}
+                onClick={() => {
+                  tracker.track({ type: 'shop.cart-item-added.v1', data: { sku: p.sku, quantity: 1 } });
+                  setCart(addToCart(cart, p.sku));
+                }}
                 aria-label={`Add ${p.name} to cart`}
               >
                 Add
