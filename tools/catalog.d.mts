@@ -32,8 +32,11 @@ export interface CatalogEntry {
   entry?: string;
   readyPath?: string;
   livePath?: string;
-  /** What it talks to but serves without: `smtp` (SMTP_URL; the stack starts maildev when nothing answers). */
-  uses?: 'smtp'[];
+  /**
+   * What it (or its jobs) talks to but serves without: `smtp` (SMTP_URL; the stack starts maildev when nothing
+   * answers), `s3` (the data lake; the stack starts s3rver).
+   */
+  uses?: ('smtp' | 's3')[];
   /** Dependencies the service serves without (readiness reports them degraded, stays 200). */
   optional?: Infra[];
 }

@@ -11,8 +11,11 @@ const KINDS = ['nest', 'worker', 'static'];
 const INFRA = ['postgres', 'mongodb', 'redis', 'rabbitmq'];
 /** The stores a declared database can live in (`database.store`, PostgreSQL when absent). */
 const STORES = ['postgres', 'mongodb'];
-/** What a service talks to but serves without; `npm run stack` starts an embedded default when none answers. */
-const EMBEDDED = ['smtp'];
+/**
+ * What a service (or its jobs) talks to but serves without; `npm run stack` starts an embedded default when none
+ * answers: maildev for smtp, s3rver for s3 (the data lake of the analytics export).
+ */
+const EMBEDDED = ['smtp', 's3'];
 const NAME = /^[a-z][a-z0-9-]{1,40}$/;
 const ENV = /^[A-Z][A-Z0-9_]*$/;
 

@@ -184,6 +184,31 @@ async function startMaildev(smtpPort, webPort) {
   return undefined;
 }
 
+/** s3rver (npm) as the local S3-compatible server; resolves whether it started (with a warning when not). */
+async function startS3rver(port, directory) {
+  mkdirSync(directory, { recursive: true });
+  const bin = path.join(root, 'node_modules/s3rver/bin/s3rver.js');
+  const child = spawn(process.execPath, [bin, '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
+    stdio: 'ignore',
+  });
+  embedded.push({ name: 's3rver', child });
+  for (const end = Date.now() + 15_000; Date.now() < end && child.exitCode === null;) {
+    if (
+      await fetch(`http://127.0.0.1:${port}`).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      console.log(`lake: s3rver started (http://127.0.0.1:${port}, data in ${path.relative(root, directory)})`);
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.error('lake: s3rver did not start: npm run analytics:export will fail');
+  child.kill('SIGKILL');
+  return false;
+}
+
 function portFree(port) {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -310,6 +335,17 @@ if (selected.some((s) => s.uses.includes('smtp'))) {
     console.error(`mail: nothing answers at STACK_SMTP_URL (${mail.smtpUrl}): emails wait in the retry queues`);
   } else {
     mail.webUrl = await startMaildev(1025, 1080);
+  }
+}
+// The data lake of `npm run analytics:export`: s3rver, its objects in the state folder (they outlive the stack).
+const lake = { url: process.env.STACK_S3_URL ?? 'http://127.0.0.1:4569', started: false };
+if (selected.some((s) => s.uses.includes('s3'))) {
+  if (await reachable(lake.url, 500)) {
+    console.log(`lake: S3 at ${new URL(lake.url).host} answers (STACK_S3_URL or an s3rver already running)`);
+  } else if (process.env.STACK_S3_URL) {
+    console.error(`lake: nothing answers at STACK_S3_URL (${lake.url}): npm run analytics:export will fail`);
+  } else {
+    lake.started = await startS3rver(4569, path.join(options.stateDir, 'lake'));
   }
 }
 
@@ -466,6 +502,7 @@ console.log(
   `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (${path.relative(root, path.join(options.stateDir, 'admin-token'))})`,
 );
 if (mail.webUrl) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
+if (lake.started) console.log(`Data lake (s3rver): ${lake.url}  — npm run analytics:export -- --date today`);
 if (!seeded.length) {
   console.log(`Demo accounts (local only; ${path.relative(root, path.join(options.stateDir, 'demo-accounts.json'))}):`);
   for (const [role, a] of Object.entries(accounts))

@@ -69,8 +69,10 @@ export function policyViolations(object: K8sObject): string[] {
   for (const c of pod.containers) {
     const where = `${object.kind}/${object.metadata.name} container ${c.name}`;
     const sc = c.securityContext ?? {};
-    if (!c.livenessProbe) problems.push(`${where}: no livenessProbe`);
-    if (!c.readinessProbe) problems.push(`${where}: no readinessProbe`);
+    // A batch pod (Job, CronJob) runs to completion and takes no traffic: probes mean nothing there.
+    const batch = object.kind === 'Job' || object.kind === 'CronJob';
+    if (!batch && !c.livenessProbe) problems.push(`${where}: no livenessProbe`);
+    if (!batch && !c.readinessProbe) problems.push(`${where}: no readinessProbe`);
     for (const kind of ['requests', 'limits'] as const) {
       for (const resource of ['cpu', 'memory']) {
         if (c.resources?.[kind]?.[resource] === undefined) problems.push(`${where}: no ${kind}.${resource}`);

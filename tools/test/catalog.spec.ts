@@ -113,7 +113,7 @@ describe('the service catalog', () => {
         'services/a/package.json: port must be a port number',
         'services/a/package.json: needs must list some of postgres, mongodb, redis, rabbitmq',
         'services/a/package.json: database.store must be one of postgres, mongodb',
-        'services/a/package.json: uses must list some of smtp',
+        'services/a/package.json: uses must list some of smtp, s3',
         'services/a/package.json: calls.nope must be an environment variable name',
         'Bad Name calls nope, which is not in the catalog',
         'services/b/package.json: no "refarch": { "services": [...] } block',

@@ -56,3 +56,23 @@ export function loadMigrationConfig(source: Record<string, string | undefined> =
 
 /** Each role owns its database and its migrations: `migrations/<role>/`. */
 export const migrationsDir = (role: WorkerRole) => fileURLToPath(new URL(`../migrations/${role}`, import.meta.url));
+
+/** `node dist/export-analytics.js` (the analytics role's daily batch, docs/data-pipeline.md). */
+export const exportEnv = z.object({
+  /** The analytics role's database. */
+  DATABASE_URL: env.url('postgres', 'postgresql').default('postgres://postgres@127.0.0.1:5432/refarch_analytics'),
+  /** S3-compatible storage: locally the s3rver `npm run stack` starts; MinIO in Kubernetes; AWS S3 when unset there. */
+  S3_ENDPOINT: env.url('http', 'https').default('http://127.0.0.1:4569'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name')
+    .default('refarch-lake'),
+  // s3rver's fixed development credentials by default; a Secret in Kubernetes.
+  S3_ACCESS_KEY_ID: z.string().min(1).default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+});
+
+export function loadExportConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(exportEnv, source);
+}

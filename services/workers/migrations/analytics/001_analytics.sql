@@ -12,13 +12,20 @@ CREATE TABLE minute_counts (
   PRIMARY KEY (minute, metric, label)
 );
 
--- Each order's start and end, whichever arrives first: its saga duration is known once both are.
-CREATE TABLE order_timings (
+-- One row per order, from its events whichever arrives first: when it started and ended (its saga duration), how
+-- it ended, its amount. The daily export (npm run analytics:export) writes a day of these to the data lake.
+CREATE TABLE order_facts (
   order_id text PRIMARY KEY,
+  user_id text NOT NULL,
   created_at timestamptz,
-  finished_at timestamptz
+  finished_at timestamptz,
+  status text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'APPROVED', 'REJECTED')),
+  rejection_kind text,
+  total_cents bigint,
+  item_count integer
 );
-CREATE INDEX order_timings_finished ON order_timings (finished_at) WHERE created_at IS NOT NULL;
+CREATE INDEX order_facts_created ON order_facts (created_at);
+CREATE INDEX order_facts_finished ON order_facts (finished_at) WHERE created_at IS NOT NULL;
 
 -- The first time a shop session reached each funnel step (viewed, carted, checkout): conversion counts sessions.
 CREATE TABLE session_steps (

@@ -32,12 +32,29 @@ export class AnalyticsRepository {
     );
   }
 
-  /** Records when an order started or ended; either may arrive first. */
-  async orderTime(tx: PoolClient, orderId: string, field: 'created_at' | 'finished_at', at: string): Promise<void> {
+  /** An order's start (orders.order-created.v1): its facts, whatever its end already recorded. */
+  async orderCreated(
+    tx: PoolClient,
+    order: { orderId: string; userId: string; at: string; totalCents: number; itemCount: number },
+  ): Promise<void> {
     await tx.query(
-      `INSERT INTO order_timings (order_id, ${field}) VALUES ($1, $2)
-       ON CONFLICT (order_id) DO UPDATE SET ${field} = EXCLUDED.${field}`,
-      [orderId, at],
+      `INSERT INTO order_facts (order_id, user_id, created_at, total_cents, item_count) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (order_id) DO UPDATE SET created_at = EXCLUDED.created_at, total_cents = EXCLUDED.total_cents,
+         item_count = EXCLUDED.item_count`,
+      [order.orderId, order.userId, order.at, order.totalCents, order.itemCount],
+    );
+  }
+
+  /** An order's end (approved or rejected); it may arrive before the start. */
+  async orderFinished(
+    tx: PoolClient,
+    order: { orderId: string; userId: string; at: string; status: 'APPROVED' | 'REJECTED'; rejectionKind?: string },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO order_facts (order_id, user_id, finished_at, status, rejection_kind) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (order_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, status = EXCLUDED.status,
+         rejection_kind = EXCLUDED.rejection_kind`,
+      [order.orderId, order.userId, order.at, order.status, order.rejectionKind ?? null],
     );
   }
 
@@ -69,7 +86,7 @@ export class AnalyticsRepository {
       `SELECT count(*) AS count,
               percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (
                 ORDER BY extract(epoch FROM finished_at - created_at) * 1000) AS p
-       FROM order_timings
+       FROM order_facts
        WHERE created_at IS NOT NULL AND finished_at >= $1 AND finished_at < $2`,
       [from, to],
     );

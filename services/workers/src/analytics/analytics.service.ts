@@ -59,20 +59,38 @@ export class AnalyticsService {
   async orderCreated(context: MessageContext, data: MessageData<'orders.order-created.v1'>): Promise<void> {
     const at = context.envelope.occurredAt;
     await this.repository.add(context.transaction, at, 'placed');
-    await this.repository.orderTime(context.transaction, data.orderId, 'created_at', at);
+    await this.repository.orderCreated(context.transaction, {
+      orderId: data.orderId,
+      userId: data.userId,
+      at,
+      totalCents: data.totalCents,
+      itemCount: data.items.reduce((n, i) => n + i.quantity, 0),
+    });
   }
 
   async orderApproved(context: MessageContext, data: MessageData<'orders.order-approved.v1'>): Promise<void> {
     const at = context.envelope.occurredAt;
     await this.repository.add(context.transaction, at, 'approved');
     await this.repository.add(context.transaction, at, 'revenue_cents', data.totalCents);
-    await this.repository.orderTime(context.transaction, data.orderId, 'finished_at', at);
+    await this.repository.orderFinished(context.transaction, {
+      orderId: data.orderId,
+      userId: data.userId,
+      at,
+      status: 'APPROVED',
+    });
   }
 
   async orderRejected(context: MessageContext, data: MessageData<'orders.order-rejected.v1'>): Promise<void> {
     const at = context.envelope.occurredAt;
-    await this.repository.add(context.transaction, at, 'rejected', 1, rejectionKind(data.reason));
-    await this.repository.orderTime(context.transaction, data.orderId, 'finished_at', at);
+    const kind = rejectionKind(data.reason);
+    await this.repository.add(context.transaction, at, 'rejected', 1, kind);
+    await this.repository.orderFinished(context.transaction, {
+      orderId: data.orderId,
+      userId: data.userId,
+      at,
+      status: 'REJECTED',
+      rejectionKind: kind,
+    });
   }
 
   async summary(from: Date, to: Date): Promise<AnalyticsSummary> {
