@@ -119,6 +119,11 @@ if (infra && !hasChromium) {
       .getByText(/8 approved, 0 rejected or failed, 0 waiting/)
       .waitFor({ timeout: 60_000 });
     expect(await breaker.getAttribute('data-state')).not.toBe('open');
+    // The analytics charts count them: the shopper's order and the burst of 8, all approved in the end.
+    await lab
+      .getByTestId('analytics-totals')
+      .getByText(/^9 placed · 9 approved · 0 rejected/)
+      .waitFor({ timeout: 30_000 });
     await shot(lab, '06-lab-recovered');
     await context.close();
   }, 240_000);
