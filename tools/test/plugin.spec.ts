@@ -23,6 +23,7 @@ const SEEDED = [
   'libs/contracts/src/examples.ts',
   'services/workers/src/config.ts',
   'services/workers/src/app.module.ts',
+  'services/workers/test/harness.ts',
   ...readdirSync(path.join(root, 'services'))
     .map((dir) => `services/${dir}/package.json`)
     .filter((file) => statSync(path.join(root, file), { throwIfNoEntry: false })),
@@ -196,12 +197,16 @@ describe('@refarch/plugin:service', () => {
       'src/reminder/reminder.repository.ts',
       'migrations/reminder/001_create_items.sql',
       'test/reminder.spec.ts',
-      'test/reminder.harness.ts',
     ]) {
       expect(tree.exists(`services/workers/${file}`)).toBe(true);
     }
     expect(tree.exists('services/reminder')).toBe(false);
-    expect(tree.read('services/workers/test/reminder.harness.ts', 'utf8')).toContain("WORKER_ROLE: 'reminder'");
+    // Its test starts it through the workers' one harness, which the generator leaves as it is.
+    expect(tree.read('services/workers/test/reminder.spec.ts', 'utf8')).toContain("startRole('reminder', postgresUrl");
+    expect(tree.exists('services/workers/test/reminder.harness.ts')).toBe(false);
+    expect(tree.read('services/workers/test/harness.ts', 'utf8')).toBe(
+      readFileSync(path.join(root, 'services/workers/test/harness.ts'), 'utf8'),
+    );
     expect(tree.read('services/workers/src/config.ts', 'utf8')).toMatch(/\n {2}'reminder',\n {2}\/\/ generated roles/);
     const app = tree.read('services/workers/src/app.module.ts', 'utf8')!;
     expect(app).toContain("import { ReminderModule } from './reminder/reminder.module.js';");

@@ -6,7 +6,7 @@ import { createEnvelope, type MessageData, type MessageType } from '@refarch/con
 import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
 import { deleteMessagingNamespace, eventually, requireInfra } from '@refarch/testing';
 import { Registry } from 'prom-client';
-import { call, startAnalytics, type ServiceUnderTest } from './analytics.harness.js';
+import { call, startRole, type ServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('analytics-worker', 'postgres', 'rabbitmq');
 
@@ -17,7 +17,7 @@ const infra = await requireInfra('analytics-worker', 'postgres', 'rabbitmq');
   let publisher: MessagePublisher;
 
   beforeAll(async () => {
-    svc = await startAnalytics(infra!.postgres, infra!.rabbitmq, {
+    svc = await startRole('analytics', infra!.postgres, infra!.rabbitmq, {
       MESSAGING_NAMESPACE: namespace,
       LOG_LEVEL: 'error',
     });

@@ -15,7 +15,7 @@ import { parquetReadObjects } from 'hyparquet';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { exportDay, partitionKey } from '../src/analytics/lake-export.js';
-import { call, startAnalytics, type ServiceUnderTest } from './analytics.harness.js';
+import { call, startRole, type ServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('analytics export to the data lake', 'postgres', 'rabbitmq');
 const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +40,7 @@ const workers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
       forcePathStyle: true,
       credentials: { accessKeyId: lake.accessKeyId, secretAccessKey: lake.secretAccessKey },
     });
-    svc = await startAnalytics(infra!.postgres, infra!.rabbitmq, {
+    svc = await startRole('analytics', infra!.postgres, infra!.rabbitmq, {
       MESSAGING_NAMESPACE: namespace,
       LOG_LEVEL: 'error',
     });

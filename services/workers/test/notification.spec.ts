@@ -8,7 +8,7 @@ import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@re
 import { deleteMessagingNamespace, eventually, requireInfra, startTcpProxy, type TcpProxy } from '@refarch/testing';
 import { startMailSink, type MailSink } from '@refarch/testing/mail';
 import { Registry } from 'prom-client';
-import { call, startNotification, type ServiceUnderTest } from './notification.harness.js';
+import { call, startRole, type ServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('notification-worker', 'postgres', 'rabbitmq');
 const ADMIN = 'notification-admin-token-0123456789';
@@ -25,7 +25,7 @@ const ADMIN = 'notification-admin-token-0123456789';
     mail = await startMailSink();
     // SMTP through a proxy of the test's own, so it can be cut.
     smtp = await startTcpProxy('127.0.0.1', mail.smtpPort);
-    svc = await startNotification(infra!.postgres, infra!.rabbitmq, {
+    svc = await startRole('notification', infra!.postgres, infra!.rabbitmq, {
       MESSAGING_NAMESPACE: namespace,
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       SMTP_TIMEOUT_MS: '1000',

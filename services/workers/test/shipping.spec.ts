@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createService, type Service } from '@refarch/bootstrap';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE, type Envelope } from '@refarch/contracts';
 import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
-import {
-  deleteMessagingNamespace,
-  eventually,
-  httpJson,
-  requireInfra,
-  startOnTestDatabase,
-  testPool,
-  type DatabaseServiceUnderTest,
-} from '@refarch/testing';
+import { deleteMessagingNamespace, eventually, httpJson, requireInfra, testPool } from '@refarch/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
-import { AppModule } from '../src/app.module.js';
-import { loadWorkersConfig } from '../src/config.js';
+import { startRole, type ServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('workers (shipping role)', 'postgres', 'rabbitmq');
 const ADMIN = 'workers-admin-token-0123456789';
@@ -24,26 +14,16 @@ const namespace = `test-${randomBytes(4).toString('hex')}`;
 const queue = SHIPPING_COMMANDS_QUEUE;
 
 (infra ? describe : describe.skip)('shipping worker (real PostgreSQL and RabbitMQ)', () => {
-  let svc: DatabaseServiceUnderTest<Service>;
+  let svc: ServiceUnderTest;
   let db: pg.Pool;
   let connection: AmqpConnectionManager;
   let publisher: MessagePublisher;
 
   beforeAll(async () => {
-    svc = await startOnTestDatabase(infra!.postgres, 'shipping', (databaseUrl, o) => {
-      const config = loadWorkersConfig({
-        WORKER_ROLE: 'shipping',
-        DATABASE_URL: databaseUrl,
-        RABBITMQ_URL: infra!.rabbitmq,
-        MESSAGING_NAMESPACE: namespace,
-        ADMIN_TOKEN: ADMIN,
-        LOG_LEVEL: 'warn',
-      });
-      return createService(AppModule.forRoot(config), {
-        name: 'shipping-worker',
-        config: { ...config, ...o.config },
-        logDestination: o.logDestination,
-      });
+    svc = await startRole('shipping', infra!.postgres, infra!.rabbitmq, {
+      MESSAGING_NAMESPACE: namespace,
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
     });
     db = testPool(svc.db.url);
     connection = connectBroker(infra!.rabbitmq, { name: 'shipping-test' });

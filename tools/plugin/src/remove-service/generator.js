@@ -43,12 +43,11 @@ export function removalOf(tree, name) {
   return { entry, shared };
 }
 
-/** A worker role out of services/workers: its slice, migrations, test and harness, its lines in the role lists. */
+/** A worker role out of services/workers: its slice, migrations and test, its lines in the role lists. */
 function removeWorkerRole(tree, entry) {
   const dir = `services/${entry.dir}`;
   const role = entry.role;
-  for (const file of [`src/${role}`, `migrations/${role}`, `test/${role}.spec.ts`, `test/${role}.harness.ts`])
-    tree.delete(`${dir}/${file}`);
+  for (const file of [`src/${role}`, `migrations/${role}`, `test/${role}.spec.ts`]) tree.delete(`${dir}/${file}`);
   editText(tree, WORKERS_CONFIG, ROLE_MARKER, (text) => text.replace(new RegExp(`^  '${escape(role)}',\\n`, 'm'), ''));
   editText(tree, WORKERS_MODULE, ROLE_MARKER, (text) =>
     text

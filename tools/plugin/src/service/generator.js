@@ -112,7 +112,8 @@ export function normalize(tree, raw) {
     dir: worker ? 'workers' : name,
     worker,
     role: worker ? name : undefined,
-    harness: worker ? `${name}.harness` : 'harness',
+    // A worker role's test uses the workers' one harness (services/workers/test/harness.ts: startRole).
+    harness: 'harness',
     feature: name,
     className: pascalCase(name),
     camelName: camelCase(name),
@@ -234,7 +235,8 @@ function writeServiceFolder(tree, o) {
 
 /**
  * `--worker`: a role of services/workers — its feature slice in `src/<role>/`, its migrations in
- * `migrations/<role>/`, its test and harness in `test/`, the role in WORKER_ROLES and ROLES, its catalog entry.
+ * `migrations/<role>/`, its test in `test/` (on the workers' shared harness), the role in WORKER_ROLES and ROLES, its
+ * catalog entry.
  */
 function writeWorkerRole(tree, o) {
   const vars = templateVars(o);
@@ -242,8 +244,11 @@ function writeWorkerRole(tree, o) {
   generateFiles(tree, path.join(files, 'src', '__feature__'), `${WORKERS}/src/${o.feature}`, vars);
   writeFeature(tree, o, vars, `${WORKERS}/src/${o.feature}`);
   generateFiles(tree, path.join(files, 'migrations'), `${WORKERS}/migrations/${o.role}`, vars);
+  const existingHarness = tree.read(`${WORKERS}/test/harness.ts`);
   generateFiles(tree, path.join(files, 'test'), `${WORKERS}/test`, vars);
-  tree.rename(`${WORKERS}/test/harness.ts`, `${WORKERS}/test/${o.harness}.ts`);
+  // The role's test only: the workers' harness is shared by every role and stays as it is.
+  if (existingHarness) tree.write(`${WORKERS}/test/harness.ts`, existingHarness);
+  else tree.delete(`${WORKERS}/test/harness.ts`);
   editText(tree, WORKERS_CONFIG, ROLE_MARKER, (text) =>
     text.replace(`  ${ROLE_MARKER}`, `  '${o.role}',\n  ${ROLE_MARKER}`),
   );
