@@ -16,9 +16,16 @@ export function render(dir: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null);
 }
 
-/** `apps/v1` + `Deployment` → `kubernetes-models/apps/v1/Deployment` (core group: `kubernetes-models/v1/...`). */
+/** API groups of custom resources, and the package of their models (`@kubernetes-models/*`). */
+const CRD_MODELS: Record<string, string> = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+
+/**
+ * `apps/v1` + `Deployment` → `kubernetes-models/apps/v1/Deployment` (core group: `kubernetes-models/v1/...`); a custom
+ * resource → its `@kubernetes-models/*` package (`monitoring.coreos.com/v1` → prometheus-operator's).
+ */
 export async function validateSchema(object: K8sObject): Promise<string | undefined> {
-  const modulePath = `kubernetes-models/${object.apiVersion}/${object.kind}`;
+  const group = object.apiVersion.split('/')[0]!;
+  const modulePath = `${CRD_MODELS[group] ?? 'kubernetes-models'}/${object.apiVersion}/${object.kind}`;
   let Model: new (o: unknown) => { validate(): void };
   try {
     Model = ((await import(modulePath)) as { [k: string]: new (o: unknown) => { validate(): void } })[object.kind]!;
