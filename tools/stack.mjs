@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parse, stringify } from 'yaml';
 import { loadCatalog, serviceEnvironment, storeOf, storeOverride } from './catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,6 +20,8 @@ const options = {
   stateDir: path.join(root, '.stack'),
   dbPrefix: 'refarch_',
   namespace: undefined,
+  observe: false,
+  prometheusPort: 9090,
 };
 
 const INFRA = {
@@ -80,7 +83,10 @@ const USAGE = `usage: npm run stack [-- options]
   --restart                restart a service that exits unexpectedly (as Kubernetes would) instead of stopping all
   --state-dir <dir>        logs, pids.json, dev keys (default .stack)
   --db-prefix <prefix>     database names <prefix><name> (default refarch_; tests use refarch_test_…)
-  --namespace <ns>         MESSAGING_NAMESPACE of every service: own exchanges and queues on a shared broker`;
+  --namespace <ns>         MESSAGING_NAMESPACE of every service: own exchanges and queues on a shared broker
+  --observe                also start Prometheus (Debian's prometheus package) scraping every service, with the
+                           alert rules of k8s/components/monitoring (docs/observability.md)
+  --prometheus-port <n>    its port (default 9090)`;
 
 function parseArgs(argv) {
   const only = [];
@@ -98,6 +104,8 @@ function parseArgs(argv) {
     else if (arg === '--state-dir') options.stateDir = path.resolve(value(i++));
     else if (arg === '--db-prefix') options.dbPrefix = value(i++);
     else if (arg === '--namespace') options.namespace = value(i++);
+    else if (arg === '--observe') options.observe = true;
+    else if (arg === '--prometheus-port') options.prometheusPort = Number(value(i++));
     else if (arg === '--only') {
       while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
     } else if (arg.startsWith('--only=')) only.push(...arg.slice(7).split(',').filter(Boolean));
@@ -471,14 +479,76 @@ for (const service of selected) {
   }
 }
 
-// 4. Demo accounts
+// 4. Prometheus (--observe)
+const prometheus = options.observe ? await startPrometheus() : undefined;
+
+/**
+ * Debian's Prometheus scraping every started service that has /metrics (labelled like the cluster's PodMonitor:
+ * `namespace`, `pod`, `app`), with the monitoring component's rules, its data in the state folder. Resolves with
+ * its URL, or undefined (one line saying how to install it) when there is no prometheus binary.
+ */
+async function startPrometheus() {
+  const bin = process.env.STACK_PROMETHEUS ?? '/usr/bin/prometheus';
+  if (spawnSync(bin, ['--version']).status !== 0) {
+    console.error(`--observe: no Prometheus at ${bin}: apt-get install -y prometheus (or set STACK_PROMETHEUS)`);
+    return undefined;
+  }
+  const dir = path.join(options.stateDir, 'prometheus');
+  mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const rules = parse(readFileSync(path.join(root, 'k8s/components/monitoring/rules.yaml'), 'utf8'));
+  writeFileSync(path.join(dir, 'refarch.rules.yaml'), stringify({ groups: rules.spec.groups }));
+  const targets = selected.filter((s) => !s.entry);
+  const config = {
+    global: { scrape_interval: '5s', evaluation_interval: '5s' },
+    rule_files: ['refarch.rules.yaml'],
+    scrape_configs: [
+      {
+        job_name: 'refarch',
+        static_configs: targets.map((s) => ({
+          targets: [`127.0.0.1:${s.port}`],
+          labels: { namespace: 'refarch', pod: s.name, app: s.name },
+        })),
+      },
+    ],
+  };
+  writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
+  const child = spawn(
+    bin,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
+      '--storage.tsdb.retention.time=2d',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr.pipe(createWriteStream(path.join(logDir, 'prometheus.log')));
+  embedded.push({ name: 'prometheus', child });
+  const url = `http://127.0.0.1:${options.prometheusPort}`;
+  for (const end = Date.now() + 20_000; Date.now() < end && child.exitCode === null;) {
+    if (
+      await fetch(`${url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
+      console.log(`prometheus: scraping ${targets.length} services, rules loaded (${url})`);
+      return url;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.error(`prometheus did not start: see ${path.relative(root, path.join(logDir, 'prometheus.log'))}`);
+  return undefined;
+}
+
+// 5. Demo accounts
 const accounts = demoAccounts();
 const seeded = selected.some((s) => s.name === 'user-service')
   ? await seedDemoAccounts(`http://127.0.0.1:${portOf('user-service')}`, accounts)
   : ['user-service not started'];
 for (const problem of seeded) console.error(`  demo accounts: ${problem}`);
 
-// 5. Table
+// 6. Table
 // What is served at the site's root (the frontend) first: it is where a person starts.
 const rows = [...selected]
   .sort((a, b) => Number(b.public === '/') - Number(a.public === '/'))
@@ -502,6 +572,8 @@ console.log(
   `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (${path.relative(root, path.join(options.stateDir, 'admin-token'))})`,
 );
 if (mail.webUrl) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
+if (prometheus)
+  console.log(`Prometheus: ${prometheus}  — targets at ${prometheus}/targets, alerts at ${prometheus}/alerts`);
 if (lake.started) console.log(`Data lake (s3rver): ${lake.url}  — npm run analytics:export -- --date today`);
 if (!seeded.length) {
   console.log(`Demo accounts (local only; ${path.relative(root, path.join(options.stateDir, 'demo-accounts.json'))}):`);

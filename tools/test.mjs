@@ -29,7 +29,12 @@ function jest(args) {
  * lint and test run of its own in a copy of the workspace) and the slow-reader stream test (it fills the kernel's
  * socket buffers, which takes long on a machine busy with the parallel phase).
  */
-const SERIAL = ['/e2e/', '/tools/test/plugin-e2e.spec.ts', '/services/api-gateway/test/streams.spec.ts'];
+const SERIAL = [
+  '/e2e/',
+  '/tools/test/plugin-e2e.spec.ts',
+  '/tools/test/stack-observe.spec.ts',
+  '/services/api-gateway/test/streams.spec.ts',
+];
 
 const args = process.argv.slice(2);
 const runs = args.length
