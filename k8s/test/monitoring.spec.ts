@@ -34,11 +34,26 @@ describe('the monitoring component', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('selects every RefArch pod for the addon’s Prometheus (release: kube-prom-stack)', () => {
-    const monitor = objects.find((o) => o.kind === 'PodMonitor') as K8sObject & { spec: any; metadata: any };
+    const monitor = objects.find((o) => o.kind === 'PodMonitor' && o.metadata.name === 'refarch') as K8sObject & {
+      spec: any;
+      metadata: any;
+    };
     expect(monitor.metadata.labels.release).toBe('kube-prom-stack');
     expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/part-of': 'refarch' });
     expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
     expect(rule.metadata).toMatchObject({ labels: { release: 'kube-prom-stack' } });
+    // RabbitMQ by its rabbitmq_prometheus port, which its StatefulSet declares.
+    const rabbit = objects.find((o) => o.kind === 'PodMonitor' && o.metadata.name === 'rabbitmq') as K8sObject & {
+      spec: any;
+    };
+    expect(rabbit.spec.podMetricsEndpoints[0].port).toBe('prometheus');
+    const statefulSet = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'rabbitmq') as K8sObject & {
+      spec: any;
+    };
+    expect(statefulSet.spec.template.spec.containers[0].ports).toContainEqual({
+      name: 'prometheus',
+      containerPort: 15692,
+    });
     const alerts = rule.spec.groups.flatMap((g) => g.rules.map((r) => r['alert'])).filter(Boolean);
     expect(alerts.sort()).toEqual([
       'CircuitBreakerOpen',
