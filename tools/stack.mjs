@@ -146,75 +146,39 @@ function reachable(url, ms = 1000) {
 }
 
 /**
- * maildev (npm) as the local SMTP sink: every email the stack sends is in its web UI. Resolves with the UI's URL, or
- * undefined (with a warning) when it cannot start — the services still start, their emails wait and retry.
+ * Starts an embedded default (maildev, s3rver, Prometheus) as a child that stops with the stack, and waits until
+ * `readyUrl` answers (`ready(response)`, any answer by default). Resolves whether it did; when not, warns with
+ * `unavailable` (what that means for the user) and the child's last error output, and kills it.
  */
-async function startMaildev(smtpPort, webPort) {
-  const bin = path.join(root, 'node_modules/maildev/dist/bin/maildev.js');
-  if (!(await portFree(webPort))) {
-    console.error(`mail: port ${webPort} for maildev's web UI is in use: no mail sink (emails wait and retry)`);
-    return undefined;
-  }
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      '--smtp',
-      String(smtpPort),
-      '--ip',
-      '127.0.0.1',
-      '--web',
-      String(webPort),
-      '--web-ip',
-      '127.0.0.1',
-      '--silent',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  embedded.push({ name: 'maildev', child });
-  const webUrl = `http://localhost:${webPort}`;
-  for (const end = Date.now() + 15_000; Date.now() < end && child.exitCode === null;) {
-    if (
-      await fetch(`http://127.0.0.1:${webPort}/api/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      console.log(`mail: maildev started (SMTP 127.0.0.1:${smtpPort}, web UI ${webUrl})`);
-      return webUrl;
-    }
+async function startEmbedded(name, command, args, { readyUrl, ready = () => true, unavailable, timeoutMs = 20_000 }) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const log = createWriteStream(path.join(logDir, `${name}.log`));
+  child.stderr.pipe(log);
+  embedded.push({ name, child });
+  for (const end = Date.now() + timeoutMs; Date.now() < end && child.exitCode === null;) {
+    if (await fetch(readyUrl).then(ready, () => false)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.error(`mail: maildev did not start (emails wait and retry)${stderr ? `:\n${stderr.slice(-500)}` : ''}`);
-  child.kill('SIGKILL');
-  return undefined;
-}
-
-/** s3rver (npm) as the local S3-compatible server; resolves whether it started (with a warning when not). */
-async function startS3rver(port, directory) {
-  mkdirSync(directory, { recursive: true });
-  const bin = path.join(root, 'node_modules/s3rver/bin/s3rver.js');
-  const child = spawn(process.execPath, [bin, '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
-    stdio: 'ignore',
-  });
-  embedded.push({ name: 's3rver', child });
-  for (const end = Date.now() + 15_000; Date.now() < end && child.exitCode === null;) {
-    if (
-      await fetch(`http://127.0.0.1:${port}`).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      console.log(`lake: s3rver started (http://127.0.0.1:${port}, data in ${path.relative(root, directory)})`);
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  console.error('lake: s3rver did not start: npm run analytics:export will fail');
+  console.error(`${name} did not start (${unavailable}): see ${path.relative(root, path.join(logDir, `${name}.log`))}`);
   child.kill('SIGKILL');
   return false;
+}
+
+/**
+ * An embedded default the selected services `use` (catalog): the server at `envVar` (or `url`) when it answers,
+ * otherwise `start()` unless the user named one with `envVar`. Resolves whether this stack started it.
+ */
+async function useOrStart(kind, { label, envVar, url, unavailable, start }) {
+  if (!selected.some((s) => s.uses.includes(kind))) return false;
+  if (await reachable(url, 500)) {
+    console.log(`${label}: ${new URL(url).host} answers (${envVar} or one already running)`);
+    return false;
+  }
+  if (process.env[envVar]) {
+    console.error(`${label}: nothing answers at ${envVar} (${url}): ${unavailable}`);
+    return false;
+  }
+  return start();
 }
 
 function portFree(port) {
@@ -335,27 +299,49 @@ console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('
 
 // Embedded defaults: what a service talks to but serves without (catalog `uses`), started here when nothing answers.
 const embedded = [];
-const mail = { smtpUrl: process.env.STACK_SMTP_URL ?? 'smtp://127.0.0.1:1025', webUrl: undefined };
-if (selected.some((s) => s.uses.includes('smtp'))) {
-  if (await reachable(mail.smtpUrl, 500)) {
-    console.log(`mail: SMTP at ${new URL(mail.smtpUrl).host} answers (STACK_SMTP_URL or a maildev already running)`);
-  } else if (process.env.STACK_SMTP_URL) {
-    console.error(`mail: nothing answers at STACK_SMTP_URL (${mail.smtpUrl}): emails wait in the retry queues`);
-  } else {
-    mail.webUrl = await startMaildev(1025, 1080);
-  }
-}
+const mail = { smtpUrl: process.env.STACK_SMTP_URL ?? 'smtp://127.0.0.1:1025', webUrl: 'http://localhost:1080' };
+mail.started = await useOrStart('smtp', {
+  label: 'mail',
+  envVar: 'STACK_SMTP_URL',
+  url: mail.smtpUrl,
+  unavailable: 'emails wait in the retry queues',
+  // maildev (npm) as the local SMTP sink: every email the stack sends is in its web UI.
+  start: async () => {
+    if (!(await portFree(1080))) {
+      console.error("mail: port 1080 for maildev's web UI is in use: no mail sink (emails wait and retry)");
+      return false;
+    }
+    const args = ['--smtp', '1025', '--ip', '127.0.0.1', '--web', '1080', '--web-ip', '127.0.0.1', '--silent'];
+    const bin = path.join(root, 'node_modules/maildev/dist/bin/maildev.js');
+    const up = await startEmbedded('maildev', process.execPath, [bin, ...args], {
+      readyUrl: 'http://127.0.0.1:1080/api/healthz',
+      ready: (r) => r.ok,
+      unavailable: 'emails wait and retry',
+    });
+    if (up) console.log(`mail: maildev started (SMTP 127.0.0.1:1025, web UI ${mail.webUrl})`);
+    return up;
+  },
+});
 // The data lake of `npm run analytics:export`: s3rver, its objects in the state folder (they outlive the stack).
-const lake = { url: process.env.STACK_S3_URL ?? 'http://127.0.0.1:4569', started: false };
-if (selected.some((s) => s.uses.includes('s3'))) {
-  if (await reachable(lake.url, 500)) {
-    console.log(`lake: S3 at ${new URL(lake.url).host} answers (STACK_S3_URL or an s3rver already running)`);
-  } else if (process.env.STACK_S3_URL) {
-    console.error(`lake: nothing answers at STACK_S3_URL (${lake.url}): npm run analytics:export will fail`);
-  } else {
-    lake.started = await startS3rver(4569, path.join(options.stateDir, 'lake'));
-  }
-}
+const lake = { url: process.env.STACK_S3_URL ?? 'http://127.0.0.1:4569' };
+lake.started = await useOrStart('s3', {
+  label: 'lake',
+  envVar: 'STACK_S3_URL',
+  url: lake.url,
+  unavailable: 'npm run analytics:export will fail',
+  start: async () => {
+    const directory = path.join(options.stateDir, 'lake');
+    mkdirSync(directory, { recursive: true });
+    const bin = path.join(root, 'node_modules/s3rver/bin/s3rver.js');
+    const args = ['-d', directory, '-a', '127.0.0.1', '-p', '4569', '--silent'];
+    const up = await startEmbedded('s3rver', process.execPath, [bin, ...args], {
+      readyUrl: 'http://127.0.0.1:4569',
+      unavailable: 'npm run analytics:export will fail',
+    });
+    if (up) console.log(`lake: s3rver started (${lake.url}, data in ${path.relative(root, directory)})`);
+    return up;
+  },
+});
 
 // 2. Build and prepare
 if (!options.noBuild) {
@@ -512,33 +498,21 @@ async function startPrometheus() {
     ],
   };
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
-  const child = spawn(
-    bin,
-    [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
-      '--storage.tsdb.retention.time=2d',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  child.stderr.pipe(createWriteStream(path.join(logDir, 'prometheus.log')));
-  embedded.push({ name: 'prometheus', child });
   const url = `http://127.0.0.1:${options.prometheusPort}`;
-  for (const end = Date.now() + 20_000; Date.now() < end && child.exitCode === null;) {
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      console.log(`prometheus: scraping ${targets.length} services, rules loaded (${url})`);
-      return url;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  console.error(`prometheus did not start: see ${path.relative(root, path.join(logDir, 'prometheus.log'))}`);
-  return undefined;
+  const args = [
+    `--config.file=${path.join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
+    '--storage.tsdb.retention.time=2d',
+  ];
+  const up = await startEmbedded('prometheus', bin, args, {
+    readyUrl: `${url}/-/ready`,
+    ready: (r) => r.ok,
+    unavailable: 'no --observe',
+  });
+  if (!up) return undefined;
+  console.log(`prometheus: scraping ${targets.length} services, rules loaded (${url})`);
+  return url;
 }
 
 // 5. Demo accounts
@@ -571,7 +545,7 @@ for (const row of rows) console.log(line(row));
 console.log(
   `\nAdmin API (/admin/breakers, /admin/faults): Authorization: Bearer ${ctx.adminToken}  (${path.relative(root, path.join(options.stateDir, 'admin-token'))})`,
 );
-if (mail.webUrl) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
+if (mail.started) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
 if (prometheus)
   console.log(`Prometheus: ${prometheus}  — targets at ${prometheus}/targets, alerts at ${prometheus}/alerts`);
 if (lake.started) console.log(`Data lake (s3rver): ${lake.url}  — npm run analytics:export -- --date today`);

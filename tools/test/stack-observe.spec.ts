@@ -33,7 +33,7 @@ function expressions(service: string): { where: string; expr: string }[] {
 }
 
 /** The metric names an expression uses (identifiers followed by `{`, `[` or standing alone, minus PromQL words). */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   const words = new Set(['sum', 'by', 'rate', 'max', 'and', 'or', 'histogram_quantile', 'le', 'on', 'without', 'bool']);
   const names = [
     ...expr

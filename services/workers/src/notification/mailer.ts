@@ -40,7 +40,7 @@ export class Mailer implements OnApplicationShutdown {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-    } as never);
+    });
     this.breaker = breakers.get('smtp', { timeoutMs: timeout, volumeThreshold: 5 });
   }
 
