@@ -94,8 +94,8 @@ const ADMIN = 'notification-admin-token-0123456789';
       ].sort(),
     );
     const confirmation = emails.find((m) => m.subject.includes('confirmed'))!;
-    expect(confirmation.text).toContain('2 × MUG-CLASSIC  $25.98');
-    expect(confirmation.text).toContain('Total  $50.98');
+    expect(confirmation.text).toContain('2 × MUG-CLASSIC  25.98 €');
+    expect(confirmation.text).toContain('Total  50.98 €');
     expect(confirmation.html).toMatch(/<td[^>]*>TEE-LOGO<\/td>/);
     expect(confirmation.headers['message-id']).toBe(`<order-confirmed.${orderId}@refarch.notification>`);
     const rejection = emails.find((m) => m.subject.includes('could not'))!;

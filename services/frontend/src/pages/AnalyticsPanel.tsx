@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import {
   BarController,
   BarElement,
@@ -74,8 +74,11 @@ export function AnalyticsPanel({ api }: { api: Api }) {
   const { value, error } = usePolling(load, 5_000);
   const perMinute = useRef<HTMLCanvasElement>(null);
   const reasons = useRef<HTMLCanvasElement>(null);
-  useChart(perMinute, value && ordersPerMinute(value), 'line');
-  useChart(reasons, value && rejectionReasons(value), 'bar');
+  // The charts' data change with each poll's answer only, not on every render of the page.
+  const perMinuteData = useMemo(() => value && ordersPerMinute(value), [value]);
+  const reasonsData = useMemo(() => value && rejectionReasons(value), [value]);
+  useChart(perMinute, perMinuteData, 'line');
+  useChart(reasons, reasonsData, 'bar');
   const d = value?.sagaDurationMs;
   const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v / 1000).toFixed(2)} s`);
   return (

@@ -45,9 +45,10 @@ export function ShopPage({
 
   const { lines, totalCents } = priceCart(cart, products);
   // Each product shown counts as viewed once per page life (the tracker ignores repeats).
+  // (On each new catalog answer: `products` is a new empty array on every render until the first one.)
   useEffect(() => {
-    for (const p of products) tracker.viewed(p.sku);
-  }, [products, tracker]);
+    for (const p of catalog.value ?? []) tracker.viewed(p.sku);
+  }, [catalog.value, tracker]);
 
   const placeOrder = async () => {
     setPlacing(true);

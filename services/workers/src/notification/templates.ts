@@ -20,7 +20,8 @@ const escapeHtml = (value: string) =>
 
 const CELL = 'padding:4px 16px 4px 0';
 
-export const formatCents = (cents: number) => `$${(cents / 100).toFixed(2)}`;
+/** As the shop shows amounts (services/frontend: euros, `12.99 €`). */
+export const formatCents = (cents: number) => `${(cents / 100).toFixed(2)} €`;
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><body style="font-family:sans-serif;max-width:36rem"><h1 style="font-size:1.3rem">${escapeHtml(title)}</h1>${body}<p style="color:#666">RefArch Shop</p></body></html>`;
