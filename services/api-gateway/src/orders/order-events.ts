@@ -115,7 +115,8 @@ export class OrderEvents implements OnApplicationBootstrap, BeforeApplicationShu
     this.stockListeners.add(listener);
   }
 
-  private dispatch(envelope: Envelope) {
+  /** What the live feed calls with each event: stock listeners, then the streams of that order. */
+  dispatch(envelope: Envelope) {
     if (envelope.type.startsWith('inventory.')) for (const listener of this.stockListeners) listener();
     const update = toUpdate(envelope);
     if (!update) return;
