@@ -47,4 +47,4 @@ WORKDIR /app/services/${SERVICE}
 USER 1000:1000
 EXPOSE 8080
 ENV PORT=8080
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+CMD ["node", "--enable-source-maps", "--import", "@refarch/observability/register", "dist/main.js"]

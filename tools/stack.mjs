@@ -5,7 +5,7 @@
 // (the e2e suite uses them to run a stack of its own: own databases, queue namespace, restarts).
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ const options = {
   dbPrefix: 'refarch_',
   namespace: undefined,
   observe: false,
+  traces: false,
   prometheusPort: 9090,
 };
 
@@ -86,7 +87,9 @@ const USAGE = `usage: npm run stack [-- options]
   --namespace <ns>         MESSAGING_NAMESPACE of every service: own exchanges and queues on a shared broker
   --observe                also start Prometheus (Debian's prometheus package) scraping every service, with the
                            alert rules of k8s/components/monitoring (docs/observability.md)
-  --prometheus-port <n>    its port (default 9090)`;
+  --prometheus-port <n>    its port (default 9090)
+  --traces                 every service records OpenTelemetry spans to <state-dir>/traces/<service>.jsonl (OTLP
+                           JSON); \`npm run trace -- <orderId|traceId>\` prints one as a waterfall`;
 
 function parseArgs(argv) {
   const only = [];
@@ -105,6 +108,7 @@ function parseArgs(argv) {
     else if (arg === '--db-prefix') options.dbPrefix = value(i++);
     else if (arg === '--namespace') options.namespace = value(i++);
     else if (arg === '--observe') options.observe = true;
+    else if (arg === '--traces') options.traces = true;
     else if (arg === '--prometheus-port') options.prometheusPort = Number(value(i++));
     else if (arg === '--only') {
       while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
@@ -270,6 +274,12 @@ function tail(file, lines = 15) {
 const selected = parseArgs(process.argv.slice(2));
 const logDir = path.join(options.stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
+// --traces: a fresh directory per stack (a service restarted within it appends to its file).
+const tracesDir = path.join(options.stateDir, 'traces');
+if (options.traces) {
+  rmSync(tracesDir, { recursive: true, force: true });
+  mkdirSync(tracesDir, { recursive: true });
+}
 // What this stack runs, for tools that clean up after it (the e2e helper removes the consumer queues).
 writeFileSync(
   path.join(options.stateDir, 'services.json'),
@@ -377,7 +387,9 @@ function writePids() {
 function launch(service, restarts) {
   const logFile = path.join(logDir, `${service.name}.log`);
   const log = createWriteStream(logFile, { flags: restarts ? 'a' : 'w' });
-  const child = spawn(process.execPath, ['--enable-source-maps', service.entry ?? 'dist/main.js'], {
+  // The tracing entry is always loaded (as in the image); it starts the SDK only when tracing is configured.
+  const argv = ['--enable-source-maps', '--import', '@refarch/observability/register', service.entry ?? 'dist/main.js'];
+  const child = spawn(process.execPath, argv, {
     cwd: path.join(root, 'services', service.dir ?? service.name),
     env: {
       ...process.env,
@@ -385,6 +397,9 @@ function launch(service, restarts) {
       PORT: String(service.port),
       ADMIN_TOKEN: ctx.adminToken,
       ...(options.namespace ? { MESSAGING_NAMESPACE: options.namespace } : {}),
+      ...(options.traces
+        ? { OTEL_SERVICE_NAME: service.name, REFARCH_TRACES_FILE: path.join(tracesDir, `${service.name}.jsonl`) }
+        : {}),
       ...service.env(ctx),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -548,6 +563,10 @@ console.log(
 if (mail.started) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
 if (prometheus)
   console.log(`Prometheus: ${prometheus}  — targets at ${prometheus}/targets, alerts at ${prometheus}/alerts`);
+if (options.traces)
+  console.log(
+    `Traces: ${path.relative(root, tracesDir)}/  — npm run trace -- <orderId|traceId>${options.stateDir === path.join(root, '.stack') ? '' : ` --state-dir ${path.relative(root, options.stateDir)}`}`,
+  );
 if (lake.started) console.log(`Data lake (s3rver): ${lake.url}  — npm run analytics:export -- --date today`);
 if (!seeded.length) {
   console.log(`Demo accounts (local only; ${path.relative(root, path.join(options.stateDir, 'demo-accounts.json'))}):`);

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertTestDatabase, deleteMessagingNamespace } from '@refarch/testing';
@@ -29,6 +29,8 @@ export interface E2eStack {
   admin: Record<string, string>;
   accounts: DemoAccounts;
   pids(): Record<string, number>;
+  /** The trace of an order or trace id, as `npm run trace -- <id> --json` prints it (started with `traces`). */
+  trace(id: string): TraceSpan[] | undefined;
   /** Every email the stack's notification worker sent (its own maildev; a running stack's at localhost:1080). */
   emails(): Promise<ReceivedMail[]>;
   stop(): Promise<void>;
@@ -39,7 +41,28 @@ export interface E2eStack {
  * messaging namespace and Redis prefix, restarts like Kubernetes), or — with `E2E_STACK_STATE_DIR=.stack` — a stack
  * already running (`npm run stack -- --restart`), whose admin token, accounts and pids are read from that folder.
  */
-export async function startStack(infra: { postgres: string; rabbitmq: string; redis: string }): Promise<E2eStack> {
+/** One span of `npm run trace -- <id> --json`: tree order, depth 0 = a root. */
+export interface TraceSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  service: string;
+  pid?: number;
+  name: string;
+  kind: string;
+  status: 'OK' | 'ERROR';
+  depth: number;
+  orphan: boolean;
+  attributes: Record<string, unknown>;
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
+  startMs: number;
+  durationMs: number;
+}
+
+export async function startStack(
+  infra: { postgres: string; rabbitmq: string; redis: string },
+  options: { traces?: boolean } = {},
+): Promise<E2eStack> {
   const id = randomBytes(3).toString('hex');
   const running = process.env['E2E_STACK_STATE_DIR'];
   const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
@@ -62,6 +85,7 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
         stateDir,
         '--namespace',
         namespace,
+        ...(options.traces ? ['--traces'] : []),
       ],
       // Short leases so crash recovery is observable within a test run; the gateway's per-user limit raised, since
       // one test user places bursts of 50 orders and polls them (the limit itself is tested in the gateway's suite).
@@ -105,6 +129,18 @@ export async function startStack(infra: { postgres: string; rabbitmq: string; re
     admin: { authorization: `Bearer ${read('admin-token').trim()}` },
     accounts: JSON.parse(read('demo-accounts.json')) as DemoAccounts,
     pids: () => JSON.parse(read('pids.json')) as Record<string, number>,
+    trace(traceOf: string) {
+      if (!existsSync(path.join(stateDir, 'traces'))) return undefined;
+      const run = spawnSync(
+        process.execPath,
+        [path.join(root, 'tools/trace.mjs'), traceOf, '--state-dir', stateDir, '--json'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      if (run.status !== 0) throw new Error(`npm run trace -- ${traceOf}: ${run.stderr}`);
+      return (JSON.parse(run.stdout) as { spans: TraceSpan[] }).spans;
+    },
     emails: async () =>
       mail ? mail.emails() : ((await (await fetch('http://127.0.0.1:1080/api/email')).json()) as ReceivedMail[]),
     async stop() {
@@ -152,4 +188,31 @@ async function cleanUp(
     await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
   }
   await client.end();
+}
+
+/**
+ * What breaks a trace's connection, in words (none = connected): more than one root, a span whose parent was never
+ * recorded, a consumer span not under the producer span of its message, an HTTP call with no server span under it.
+ */
+export function traceProblems(spans: TraceSpan[]): string[] {
+  const problems: string[] = [];
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const roots = spans.filter((s) => s.depth === 0);
+  if (roots.length !== 1)
+    problems.push(`${roots.length} roots: ${roots.map((r) => `${r.service} ${r.name}`).join('; ')}`);
+  for (const s of spans) {
+    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    if (s.parentSpanId && !parent) problems.push(`${s.service} ${s.name}: parent ${s.parentSpanId} not recorded`);
+    if (
+      s.kind === 'consumer' &&
+      parent &&
+      !(parent.kind === 'producer' && parent.name === s.name.replace(/^process/, 'publish'))
+    )
+      problems.push(`${s.service} ${s.name}: under ${parent.service} ${parent.name}, not its message's publish span`);
+    if (s.kind === 'client' && typeof s.attributes['url.full'] === 'string') {
+      const served = spans.some((c) => c.parentSpanId === s.spanId && c.kind === 'server' && c.service !== s.service);
+      if (!served) problems.push(`${s.service} ${s.name} ${s.attributes['url.full']}: no server span under it`);
+    }
+  }
+  return problems;
 }

@@ -12,6 +12,7 @@ import {
   createMetrics,
   instrumentHttp,
   NestPinoLogger,
+  shutdownTracing,
   type Logger,
   type ServiceMetrics,
 } from '@refarch/observability';
@@ -213,8 +214,9 @@ export async function runService<C extends PlatformConfig>(
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     service.close().then(
-      () => {
+      async () => {
         service.logger.info('shutdown complete');
+        await shutdownTracing(); // batched spans (OTLP) are flushed before the process ends
         process.exit(0);
       },
       (error: unknown) => {

@@ -1,7 +1,16 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { parseMessage, type Envelope } from '@refarch/contracts';
-import { runWithContext, sharedMetric, traceIdFrom } from '@refarch/observability';
+import {
+  activeTraceId,
+  contextOf,
+  inSpan,
+  linkTo,
+  runWithContext,
+  sharedMetric,
+  SpanKind,
+  traceIdFrom,
+} from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
 import type { MessagePublisher } from './publisher.js';
@@ -137,12 +146,31 @@ export class MessageConsumer {
       );
       return;
     }
-    const context = {
-      correlationId: envelope.correlationId,
-      traceId: traceIdFrom(headers[HEADERS.traceparent] as string | undefined),
-    };
+    const traceparent = headers[HEADERS.traceparent] as string | undefined;
     try {
-      const result = await runWithContext(context, () => handler(envelope, message));
+      // The consumer span: a child of the producer span, linked to the context the message was created in (an
+      // outbox record's writer), as the messaging semantic conventions have it.
+      const result = await inSpan(
+        `process ${envelope.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextOf(traceparent),
+          links: linkTo(headers[HEADERS.creation] as string | undefined, { 'messaging.link': 'creation' }),
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': this.options.queue,
+            'messaging.message.id': envelope.id,
+            'messaging.message.conversation_id': envelope.correlationId,
+            'messaging.rabbitmq.attempt': attempt,
+          },
+        },
+        () =>
+          runWithContext(
+            { correlationId: envelope.correlationId, traceId: activeTraceId() ?? traceIdFrom(traceparent) },
+            () => handler(envelope, message),
+          ),
+      );
       this.ack(channel, message, result === 'duplicate' ? 'duplicate' : 'processed');
     } catch (error) {
       this.options.onError?.(error, envelope);

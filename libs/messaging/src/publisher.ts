@@ -1,7 +1,16 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Options } from 'amqplib';
 import { parseEnvelope, type Envelope } from '@refarch/contracts';
-import { currentContext, newTraceId, sharedMetric, traceparentFor } from '@refarch/observability';
+import {
+  activeTraceparent,
+  contextOf,
+  currentContext,
+  inSpan,
+  newTraceId,
+  sharedMetric,
+  SpanKind,
+  traceparentFor,
+} from '@refarch/observability';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnectionManager } from './connection.js';
 import { declareExchanges, exchangesFor, HEADERS, queueFor, type Exchanges } from './topology.js';
@@ -77,11 +86,8 @@ export class MessagePublisher {
   /** Publishes an event to `refarch.events` (or the namespace's) with its type as routing key. */
   async publish(envelope: Envelope, options: PublishOptions = {}): Promise<void> {
     this.validate(envelope);
-    await this.channel.publish(
-      this.exchanges.events,
-      envelope.type,
-      this.body(envelope),
-      this.properties(envelope, options),
+    await this.traced(envelope, options, this.exchanges.events, (properties) =>
+      this.channel.publish(this.exchanges.events, envelope.type, this.body(envelope), properties),
     );
     this.published.inc({ type: envelope.type });
   }
@@ -92,10 +98,10 @@ export class MessagePublisher {
    */
   async send(queue: string, envelope: Envelope, options: PublishOptions = {}): Promise<void> {
     this.validate(envelope);
-    await this.sendRaw(queueFor(this.namespace, queue), this.body(envelope), {
-      ...this.properties(envelope, options),
-      mandatory: true,
-    });
+    const destination = queueFor(this.namespace, queue);
+    await this.traced(envelope, options, destination, (properties) =>
+      this.sendRaw(destination, this.body(envelope), { ...properties, mandatory: true }),
+    );
     this.published.inc({ type: envelope.type });
   }
 
@@ -118,6 +124,48 @@ export class MessagePublisher {
   private validate(envelope: Envelope) {
     const parsed = parseEnvelope(envelope);
     if (!parsed.ok) throw new InvalidMessageError(parsed.error);
+  }
+
+  /**
+   * The producer span of one publish, ended by its confirm. A `traceparent` among the options (an outbox record's:
+   * the context it was written in) is its parent, and travels as the creation context consumers link to; otherwise
+   * the active context is. amqplib's instrumentation is not used: amqp-connection-manager publishes from a queue of
+   * its own, so its spans would hang on whichever context started that queue's worker.
+   */
+  private traced(
+    envelope: Envelope,
+    options: PublishOptions,
+    destination: string,
+    publish: (properties: Options.Publish) => Promise<unknown>,
+  ): Promise<unknown> {
+    const creation = options.headers?.[HEADERS.traceparent] as string | undefined;
+    return inSpan(
+      `publish ${envelope.type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        ...(creation ? { parent: contextOf(creation) } : {}),
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': destination,
+          'messaging.rabbitmq.destination.routing_key': envelope.type,
+          'messaging.message.id': envelope.id,
+          'messaging.message.conversation_id': envelope.correlationId,
+        },
+      },
+      () => {
+        const properties = this.properties(envelope, options);
+        const traceparent = activeTraceparent();
+        if (traceparent) {
+          properties.headers = {
+            ...(properties.headers as Record<string, unknown>),
+            [HEADERS.traceparent]: traceparent,
+            ...(creation ? { [HEADERS.creation]: creation } : {}),
+          };
+        }
+        return publish(properties);
+      },
+    );
   }
 
   private body(envelope: Envelope): Buffer {

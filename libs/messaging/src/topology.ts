@@ -21,6 +21,8 @@ export const HEADERS = {
   originalQueue: 'x-original-queue',
   deadLetteredAt: 'x-dead-lettered-at',
   traceparent: 'traceparent',
+  /** The context a message was created in (an outbox record's writer), when it was published later: consumers link to it. */
+  creation: 'x-trace-creation',
 } as const;
 
 /** The exchanges (and parking queue) of one messaging namespace; no namespace = the stack's shared ones. */

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   CORRELATION_HEADER,
@@ -10,6 +11,7 @@ import {
   type RequestContext,
 } from './context.js';
 import type { ServiceMetrics } from './metrics.js';
+import { activeTraceId } from './tracing.js';
 
 /** The subset of Fastify this module hooks into (kept structural so the lib does not pin a Fastify version). */
 interface HookableRequest {
@@ -53,7 +55,8 @@ export function instrumentHttp(server: InstrumentableServer, logger: Logger, met
     reply.header(CORRELATION_HEADER, req.id);
     const context: RequestContext = {
       correlationId: req.id,
-      traceId: traceIdFrom(req.headers[TRACEPARENT_HEADER]),
+      // With tracing on, the HTTP server span (already started from the same header) holds the trace id.
+      traceId: activeTraceId() ?? traceIdFrom(req.headers[TRACEPARENT_HEADER]),
       deadlineAt: deadlineFrom(req.headers[DEADLINE_HEADER], Date.now()),
     };
     contexts.set(req, context);
@@ -64,6 +67,9 @@ export function instrumentHttp(server: InstrumentableServer, logger: Logger, met
   server.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions?.url ?? '<unmatched>';
     const status = reply.statusCode;
+    // The HTTP server span is named by its route template, as a framework instrumentation would name it.
+    const span = trace.getActiveSpan();
+    if (span && route !== '<unmatched>') span.updateName(`${req.method} ${route}`).setAttribute('http.route', route);
     metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, reply.elapsedTime / 1000);
     const line = {
       correlationId: req.id,

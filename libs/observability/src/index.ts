@@ -20,3 +20,18 @@ export { createMetrics, METRICS_REGISTRY, MetricsController, sharedMetric } from
 export type { ServiceMetrics } from './metrics.js';
 export { correlationServerOptions, instrumentHttp } from './http-instrumentation.js';
 export type { InstrumentableServer } from './http-instrumentation.js';
+export {
+  activeSpanIds,
+  activeTraceId,
+  activeTraceparent,
+  contextOf,
+  inSpan,
+  linkTo,
+  shutdownTracing,
+  SpanKind,
+  SpanStatusCode,
+  withTraceparent,
+} from './tracing.js';
+export type { Attributes, Span, SpanOptions } from './tracing.js';
+export { traceExportFrom } from './trace-export.js';
+export type { TraceExport } from './trace-export.js';

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { currentContext } from './context.js';
+import { activeSpanIds } from './tracing.js';
 
 export type { Logger } from 'pino';
 
@@ -14,7 +15,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** A pino JSON logger that stamps `service` and the current `correlationId` on every line. */
+/** A pino JSON logger that stamps `service`, the current `correlationId` and `trace_id`/`span_id` on every line. */
 export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
   return pino(
     {
@@ -22,9 +23,16 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // trace_id/span_id: the active span's (OpenTelemetry's log correlation names), else the context's trace.
       mixin: () => {
         const context = currentContext();
-        return context ? { correlationId: context.correlationId, traceId: context.traceId } : {};
+        const span = activeSpanIds();
+        const traceId = span?.traceId ?? context?.traceId;
+        return {
+          ...(context ? { correlationId: context.correlationId } : {}),
+          ...(traceId ? { traceId, trace_id: traceId } : {}),
+          ...(span ? { span_id: span.spanId } : {}),
+        };
       },
       redact: { paths: ['req.headers.authorization', '*.password', 'password'], censor: '[redacted]' },
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  activeTraceId,
   CORRELATION_HEADER,
   currentContext,
   DEADLINE_HEADER,
@@ -159,7 +160,8 @@ export class HttpClient {
     const headers: Record<string, string> = {
       accept: 'application/json, application/problem+json',
       [CORRELATION_HEADER]: context?.correlationId ?? randomUUID(),
-      [TRACEPARENT_HEADER]: traceparentFor(context?.traceId ?? newTraceId()),
+      // With tracing on, undici's instrumentation injects the traceparent of this attempt's client span instead.
+      ...(activeTraceId() ? {} : { [TRACEPARENT_HEADER]: traceparentFor(context?.traceId ?? newTraceId()) }),
       ...(deadlineAt !== undefined
         ? { [DEADLINE_HEADER]: String(Math.max(0, Math.floor(deadlineAt - Date.now()))) }
         : {}),

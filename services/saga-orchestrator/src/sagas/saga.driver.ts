@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE } from '@refarch/contracts';
-import { LOGGER, runWithContext, runWithCorrelationId, type Logger } from '@refarch/observability';
+import {
+  activeTraceparent,
+  contextOf,
+  inSpan,
+  linkTo,
+  LOGGER,
+  runWithContext,
+  runWithCorrelationId,
+  SpanStatusCode,
+  type Logger,
+  type Span,
+} from '@refarch/observability';
 import { BreakerOpenError, backoffDelay, DEFAULT_BREAKER_OPTIONS } from '@refarch/resilience';
 import { SAGA_CONFIG, type SagaConfig } from '../config.js';
 import { BusinessFailure, Participants } from './participants.js';
@@ -102,15 +113,36 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
     return new Date(Date.now() + this.config.STEP_DEADLINE_MS);
   }
 
-  /** One action and its persisted outcome; returns the saga as it now is (undefined when it moved on elsewhere). */
-  private async step(saga: Saga): Promise<Saga | undefined> {
-    let change: Change;
-    try {
-      change = await this.action(saga);
-    } catch (error) {
-      return this.failed(saga, error);
-    }
-    return this.move(saga, change);
+  /**
+   * One action and its persisted outcome; returns the saga as it now is (undefined when it moved on elsewhere).
+   * With tracing on, one span per step, attempt and compensation: a child of the span that started the saga, linked
+   * to the step that parked or postponed it, with the order id, state, attempt and outcome as attributes.
+   */
+  private step(saga: Saga): Promise<Saga | undefined> {
+    const compensating = saga.state === 'COMPENSATING';
+    return inSpan(
+      `saga ${compensating ? 'compensation' : 'step'} ${saga.state}`,
+      {
+        ...(saga.traceParent ? { parent: contextOf(saga.traceParent) } : {}),
+        links: linkTo(saga.parkedBy, { 'saga.link': 'resumed_from' }),
+        attributes: {
+          'saga.order_id': saga.orderId,
+          'saga.state': saga.state,
+          'saga.attempt': saga.attempts + 1,
+          'saga.compensation': compensating,
+        },
+      },
+      async (span) => {
+        let change: Change;
+        try {
+          change = await this.action(saga);
+        } catch (error) {
+          return this.failed(saga, error, span);
+        }
+        span.setAttribute('saga.outcome', change.to);
+        return this.move(saga, change);
+      },
+    );
   }
 
   /** Persists `change` (if the saga is still where it was read and still ours) and counts a saga that ended. */
@@ -212,13 +244,17 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** A failed action: business → compensate; open breaker → park; otherwise retry with backoff, within bounds. */
-  private async failed(saga: Saga, error: unknown): Promise<Saga | undefined> {
+  private async failed(saga: Saga, error: unknown, span: Span): Promise<Saga | undefined> {
     const message = error instanceof Error ? error.message : String(error);
+    span.setAttribute('saga.error', message.slice(0, 300));
     if (error instanceof BusinessFailure && BEFORE_PIVOT.includes(saga.state)) {
+      span.setAttribute('saga.outcome', 'COMPENSATING');
       return this.move(saga, this.compensate(error.reason));
     }
+    span.setStatus({ code: SpanStatusCode.ERROR, message: message.slice(0, 300) });
     const pastDeadline = saga.stepDeadlineAt !== null && Date.now() >= saga.stepDeadlineAt.getTime();
     if (BEFORE_PIVOT.includes(saga.state) && pastDeadline) {
+      span.setAttribute('saga.outcome', 'COMPENSATING');
       return this.move(saga, this.compensate(`${saga.state} step did not succeed before its deadline: ${message}`));
     }
     if (saga.state === 'COMPENSATING') {
@@ -228,22 +264,33 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
           { orderId: saga.orderId, err: error },
           'compensation keeps failing: parked as COMPENSATION_FAILED',
         );
+        span.setAttribute('saga.outcome', 'COMPENSATION_FAILED');
         return this.move(saga, { to: 'COMPENSATION_FAILED', detail: `compensation failed: ${message}` });
       }
     }
     // Parking: while a breaker is open, come back when it lets a probe through; no attempt is counted.
     if (error instanceof BreakerOpenError) {
+      span.setAttribute('saga.outcome', 'parked');
       await this.sagas.postpone(
         saga.id,
         this.owner,
         new Date(Date.now() + DEFAULT_BREAKER_OPTIONS.resetTimeoutMs),
         `parked: ${message}`,
         false,
+        activeTraceparent(),
       );
       return undefined;
     }
     const delay = Math.max(RETRY.baseDelayMs / 2, backoffDelay(saga.attempts + 1, RETRY));
-    await this.sagas.postpone(saga.id, this.owner, new Date(Date.now() + delay), `retrying: ${message}`, true);
+    span.setAttribute('saga.outcome', 'retry');
+    await this.sagas.postpone(
+      saga.id,
+      this.owner,
+      new Date(Date.now() + delay),
+      `retrying: ${message}`,
+      true,
+      activeTraceparent(),
+    );
     return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Envelope, MessageData } from '@refarch/contracts';
 import { addToOutbox } from '@refarch/messaging';
-import { currentContext } from '@refarch/observability';
+import { activeTraceparent, currentContext } from '@refarch/observability';
 import { PG_POOL, withTransaction, type Pool, type PoolClient } from '@refarch/postgres';
 import { TERMINAL, type Saga, type SagaState, type SagaTransitionRecord } from './saga.js';
 
@@ -14,6 +14,8 @@ interface Row {
   total_cents: number;
   correlation_id: string;
   trace_id: string | null;
+  trace_parent: string | null;
+  parked_by: string | null;
   state: SagaState;
   payment_authorized: boolean;
   stock_reserved: boolean;
@@ -35,6 +37,8 @@ const toSaga = (r: Row): Saga => ({
   totalCents: r.total_cents,
   correlationId: r.correlation_id,
   traceId: r.trace_id,
+  traceParent: r.trace_parent,
+  parkedBy: r.parked_by,
   state: r.state,
   paymentAuthorized: r.payment_authorized,
   stockReserved: r.stock_reserved,
@@ -75,8 +79,9 @@ export class SagaRepository {
     const { orderId, userId, items, totalCents } = event.data;
     const id = randomUUID();
     const { rowCount } = await client.query(
-      `INSERT INTO sagas (id, order_id, user_id, items, total_cents, correlation_id, trace_id, state, step_deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'STARTED', $8) ON CONFLICT (order_id) DO NOTHING`,
+      `INSERT INTO sagas (id, order_id, user_id, items, total_cents, correlation_id, trace_id, trace_parent, state,
+                          step_deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'STARTED', $9) ON CONFLICT (order_id) DO NOTHING`,
       [
         id,
         orderId,
@@ -85,6 +90,7 @@ export class SagaRepository {
         totalCents,
         event.correlationId,
         currentContext()?.traceId ?? null,
+        activeTraceparent() ?? null,
         stepDeadlineAt,
       ],
     );
@@ -133,7 +139,7 @@ export class SagaRepository {
       const { rows } = await c.query<Row>(
         `UPDATE sagas SET state = $3, reason = COALESCE($4, reason),
                 payment_authorized = COALESCE($5, payment_authorized), stock_reserved = COALESCE($6, stock_reserved),
-                shipment_requested = COALESCE($7, shipment_requested), waiting = NULL, attempts = 0,
+                shipment_requested = COALESCE($7, shipment_requested), waiting = NULL, parked_by = NULL, attempts = 0,
                 next_attempt_at = $8, step_deadline_at = $9, updated_at = now()
           WHERE id = $1 AND state = $2 ${owner ? 'AND lease_owner = $10' : ''}
           RETURNING *`,
@@ -163,18 +169,22 @@ export class SagaRepository {
     return client ? work(client) : withTransaction(this.pool, work);
   }
 
-  /** Same state, try again later: parked on an open breaker, or retrying after a failure. */
+  /**
+   * Same state, try again later: parked on an open breaker, or retrying after a failure. `parkedBy`: the traceparent
+   * of the step span doing it, for the resumed step's link.
+   */
   async postpone(
     sagaId: string,
     owner: string,
     nextAttemptAt: Date,
     waiting: string,
     countAttempt: boolean,
+    parkedBy?: string,
   ): Promise<void> {
     await this.pool.query(
-      `UPDATE sagas SET next_attempt_at = $3, waiting = $4, attempts = attempts + $5, updated_at = now()
+      `UPDATE sagas SET next_attempt_at = $3, waiting = $4, attempts = attempts + $5, parked_by = $6, updated_at = now()
         WHERE id = $1 AND lease_owner = $2`,
-      [sagaId, owner, nextAttemptAt, waiting.slice(0, 500), countAttempt ? 1 : 0],
+      [sagaId, owner, nextAttemptAt, waiting.slice(0, 500), countAttempt ? 1 : 0, parkedBy ?? null],
     );
   }
 

@@ -29,6 +29,10 @@ export interface Saga {
   correlationId: string;
   /** The trace of the message that started it (null for sagas older than the column): every step continues it. */
   traceId: string | null;
+  /** The span that started it, with tracing on: every step span is its child. */
+  traceParent: string | null;
+  /** The step span that last parked or postponed it, with tracing on: the resumed step links to it. */
+  parkedBy: string | null;
   state: SagaState;
   paymentAuthorized: boolean;
   stockReserved: boolean;
