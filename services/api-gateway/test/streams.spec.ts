@@ -1,5 +1,6 @@
 // What one caller can hold open: order streams per user across replicas (Redis) and per replica, a stream's
 // lifetime, and clients that stop reading.
+import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnvelope } from '@refarch/contracts';
@@ -211,10 +212,12 @@ const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs 
       MESSAGING_NAMESPACE: a.namespace,
     });
     const publisher = eventPublisher(infra!, a.namespace);
+    const token = await issuer.sign('stalled-reader');
+    // Wait for 'connect' right away: awaited after anything else (signing the token, once), it had sometimes fired
+    // already and the test waited for it until its timeout.
     const socket = net.connect(Number(new URL(capped.url).port), '127.0.0.1');
     try {
-      const token = await issuer.sign('stalled-reader');
-      await new Promise<void>((r) => socket.once('connect', () => r()));
+      await once(socket, 'connect');
       let received = 0;
       let closed = false;
       socket.on('data', (chunk: Buffer) => (received += chunk.length));
