@@ -499,6 +499,17 @@ async function startPrometheus() {
   const rules = parse(readFileSync(path.join(root, 'k8s/components/monitoring/rules.yaml'), 'utf8'));
   writeFileSync(path.join(dir, 'refarch.rules.yaml'), stringify({ groups: rules.spec.groups }));
   const targets = selected.filter((s) => !s.entry);
+  // RabbitMQ's own metrics, per queue, when its rabbitmq_prometheus plugin answers (the dashboards' queue panels).
+  const rabbitmqMetrics = new URL(process.env.STACK_RABBITMQ_METRICS_URL ?? 'http://127.0.0.1:15692');
+  const rabbitmqUp = await fetch(new URL('/metrics/per-object', rabbitmqMetrics), {
+    signal: AbortSignal.timeout(3_000),
+  })
+    .then((r) => r.ok)
+    .catch(() => false);
+  if (!rabbitmqUp)
+    console.error(
+      `--observe: no RabbitMQ metrics at ${rabbitmqMetrics.host} (rabbitmq-plugins enable rabbitmq_prometheus, or set STACK_RABBITMQ_METRICS_URL): the queue panels stay empty`,
+    );
   const config = {
     global: { scrape_interval: '5s', evaluation_interval: '5s' },
     rule_files: ['refarch.rules.yaml'],
@@ -510,6 +521,17 @@ async function startPrometheus() {
           labels: { namespace: 'refarch', pod: s.name, app: s.name },
         })),
       },
+      ...(rabbitmqUp
+        ? [
+            {
+              job_name: 'rabbitmq',
+              metrics_path: '/metrics/per-object',
+              static_configs: [
+                { targets: [rabbitmqMetrics.host], labels: { namespace: 'refarch', pod: 'rabbitmq', app: 'rabbitmq' } },
+              ],
+            },
+          ]
+        : []),
     ],
   };
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
@@ -526,7 +548,9 @@ async function startPrometheus() {
     unavailable: 'no --observe',
   });
   if (!up) return undefined;
-  console.log(`prometheus: scraping ${targets.length} services, rules loaded (${url})`);
+  console.log(
+    `prometheus: scraping ${targets.length} services${rabbitmqUp ? ' and RabbitMQ' : ''}, rules loaded (${url})`,
+  );
   return url;
 }
 

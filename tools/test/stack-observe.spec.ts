@@ -1,13 +1,15 @@
-// `npm run stack -- --observe` on the whole stack: Debian's Prometheus scrapes every service (each target up) with the
-// monitoring component's rules loaded; every rule and dashboard expression evaluates there, and every metric they
-// name is one a service exports (a renamed metric fails here, not on a dashboard). Skipped with one line without the
-// prometheus package (.ci/run installs it).
+// `npm run stack -- --observe` on the whole stack: Debian's Prometheus scrapes every service and RabbitMQ (each target
+// up) with the monitoring component's rules loaded; every rule and dashboard expression evaluates there, and every
+// metric they name is one a service or RabbitMQ exports (a renamed metric fails here, not on a dashboard). Then under
+// traffic and a payment outage: the breaker alert goes pending, then firing, and resolves once faults are off; every
+// dashboard panel and recording rule returns data. Skipped with one line without the prometheus package (.ci/run
+// installs it and enables RabbitMQ's rabbitmq_prometheus plugin).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deleteMessagingNamespace, eventually, freePort, requireInfra } from '@refarch/testing';
+import { deleteMessagingNamespace, eventually, freePort, httpJson, requireInfra } from '@refarch/testing';
 import { parse } from 'yaml';
 import { loadCatalog, root } from '../catalog.mjs';
 
@@ -50,6 +52,17 @@ if (!hasPrometheus)
   process.stderr.write('SKIP npm run stack -- --observe: no /usr/bin/prometheus (apt-get install -y prometheus)\n');
 
 const backends = loadCatalog().filter((e) => !e.entry);
+const RABBITMQ_METRICS = 'http://127.0.0.1:15692/metrics/per-object';
+const hasRabbitmqMetrics = await fetch(RABBITMQ_METRICS, { signal: AbortSignal.timeout(3_000) })
+  .then((r) => r.ok)
+  .catch(() => false);
+if (hasPrometheus && !hasRabbitmqMetrics)
+  process.stderr.write(
+    'SKIP RabbitMQ targets and panels of --observe: no rabbitmq_prometheus on :15692 (rabbitmq-plugins enable rabbitmq_prometheus)\n',
+  );
+/** Every target --observe scrapes: the catalog's Node services, and RabbitMQ when its plugin answers. */
+const scraped = [...backends.map((b) => b.name), ...(hasRabbitmqMetrics ? ['rabbitmq'] : [])].sort();
+const GATEWAY = 'http://127.0.0.1:8080';
 
 (infra && hasPrometheus ? describe : describe.skip)('npm run stack -- --observe', () => {
   const id = randomBytes(3).toString('hex');
@@ -101,7 +114,7 @@ const backends = loadCatalog().filter((e) => !e.entry);
           labels: { pod: string };
           health: string;
         }[];
-        return targets.filter((t) => t.health === 'up').length === backends.length;
+        return targets.filter((t) => t.health === 'up').length === scraped.length;
       },
       30_000,
       'every target up',
@@ -109,13 +122,17 @@ const backends = loadCatalog().filter((e) => !e.entry);
     const up = (await api('/api/v1/query?query=up%7Bnamespace%3D%22refarch%22%7D')).data.result as {
       metric: { pod: string };
     }[];
-    expect(up.map((r) => r.metric.pod).sort()).toEqual(backends.map((b) => b.name).sort());
+    expect(up.map((r) => r.metric.pod).sort()).toEqual(scraped);
   });
 
   it('evaluates every rule and dashboard expression, and every metric they name is exported by a service', async () => {
     const exported = new Set<string>();
-    for (const b of backends) {
-      const text = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
+    const sources = [
+      ...backends.map((b) => `http://127.0.0.1:${b.port}/metrics`),
+      ...(hasRabbitmqMetrics ? [RABBITMQ_METRICS] : []),
+    ];
+    for (const source of sources) {
+      const text = await (await fetch(source)).text();
       for (const m of text.matchAll(/^# TYPE ([a-z_:][a-z0-9_:]*) (\w+)$/gm)) {
         exported.add(m[1]!);
         if (m[2] === 'histogram') for (const suffix of ['_bucket', '_count', '_sum']) exported.add(`${m[1]}${suffix}`);
@@ -125,6 +142,7 @@ const backends = loadCatalog().filter((e) => !e.entry);
     const all = expressions('payment-service');
     const unknown = all.flatMap(({ where, expr }) =>
       metricNames(expr)
+        .filter((n) => hasRabbitmqMetrics || !n.startsWith('rabbitmq_'))
         .filter((n) => !exported.has(n))
         .map((n) => `${where}: ${n}`),
     );
@@ -150,4 +168,92 @@ const backends = loadCatalog().filter((e) => !e.entry);
       expect([rule.name, result.status]).toEqual([rule.name, 'success']);
     }
   });
+
+  /** A Lab user's bearer header (the stack's demo accounts). */
+  async function signIn(role: 'admin' | 'shopper') {
+    const accounts = JSON.parse(readFileSync(path.join(stateDir, 'demo-accounts.json'), 'utf8')) as Record<
+      string,
+      { email: string; password: string }
+    >;
+    const { email, password } = accounts[role]!;
+    const res = await httpJson(GATEWAY, 'POST', '/api/auth/login', { email, password });
+    expect([role, res.status]).toEqual([role, 200]);
+    return { authorization: `Bearer ${res.body.accessToken as string}` };
+  }
+
+  /** The state of an alert in Prometheus: pending, firing, or undefined (inactive). */
+  const alertState = async (name: string) =>
+    ((await api('/api/v1/alerts')).data.alerts as { labels: { alertname: string }; state: string }[])
+      .filter((a) => a.labels.alertname === name)
+      .map((a) => a.state)
+      .sort()
+      .at(-1);
+
+  it('under traffic and a payment outage: the breaker alert is pending, then firing, and resolves; every panel and recording rule returns data', async () => {
+    const shopper = await signIn('shopper');
+    const admin = await signIn('admin');
+    const place = async () => {
+      const res = await httpJson(
+        GATEWAY,
+        'POST',
+        '/api/orders',
+        { items: [{ sku: 'SOCKS-PAIR', quantity: 1 }] },
+        shopper,
+      );
+      expect([res.status, res.body]).toEqual([202, expect.objectContaining({ orderId: expect.any(String) })]);
+      return res.body.orderId as string;
+    };
+    const statusOf = async (o: string) =>
+      (await httpJson(GATEWAY, 'GET', `/api/orders/${o}`, undefined, shopper)).body.status as string;
+    const orders = [await place(), await place(), await place()];
+    await eventually(
+      async () => (await Promise.all(orders.map(statusOf))).every((s) => s === 'APPROVED'),
+      30_000,
+      'orders approved',
+    );
+
+    expect(await alertState('CircuitBreakerOpen')).toBeUndefined();
+    const faults = (body: unknown) => httpJson(GATEWAY, 'PUT', '/api/lab/faults/payment-service', body, admin);
+    expect((await faults({ mode: 'error', errorRate: 1 })).status).toBe(200);
+    const seen: (string | undefined)[] = [];
+    try {
+      orders.push(...(await Promise.all(Array.from({ length: 4 }, place))));
+      await eventually(
+        async () => {
+          const state = await alertState('CircuitBreakerOpen');
+          if (seen.at(-1) !== state) seen.push(state);
+          return state === 'firing';
+        },
+        150_000,
+        'CircuitBreakerOpen firing',
+      );
+      // During the outage every panel has something to show (5xx, retries, open breakers, parked sagas).
+      const empty: string[] = [];
+      const recording = (
+        (await api('/api/v1/rules')).data.groups as { rules: { type: string; name: string; query: string }[] }[]
+      )
+        .flatMap((g) => g.rules)
+        .filter((r) => r.type === 'recording')
+        .map((r) => ({ where: r.name, expr: r.query }));
+      // The per-service dashboard as for the saga orchestrator: it serves HTTP and calls through breakers.
+      const panels = expressions('saga-orchestrator').filter(({ where }) => where.includes('.json: '));
+      for (const { where, expr } of [...panels, ...recording]) {
+        if (!hasRabbitmqMetrics && expr.includes('rabbitmq_')) continue;
+        const result = await api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+        if ((result.data.result as unknown[]).length === 0) empty.push(`${where}: ${expr}`);
+      }
+      expect(empty).toEqual([]);
+    } finally {
+      await faults({ mode: 'off' });
+    }
+    // Pending first (the breaker opened, the minute runs), then firing.
+    expect(seen.filter(Boolean)).toEqual(['pending', 'firing']);
+    await eventually(async () => (await alertState('CircuitBreakerOpen')) === undefined, 90_000, 'the alert resolved');
+    // Nothing is lost: the orders of the outage end too (rejected once their payment step outlived its deadline).
+    await eventually(
+      async () => (await Promise.all(orders.map(statusOf))).every((s) => s === 'APPROVED' || s === 'REJECTED'),
+      60_000,
+      'every order terminal',
+    );
+  }, 330_000);
 });

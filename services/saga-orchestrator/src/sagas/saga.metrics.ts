@@ -20,6 +20,8 @@ export class SagaMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    // Every outcome exported from the start, at 0: the SLO ratio (compensation_failed / all) is then 0, not "no data".
+    for (const outcome of ['approved', 'rejected', 'compensation_failed']) this.finished.inc({ outcome }, 0);
     this.duration = new Histogram({
       name: 'saga_duration_seconds',
       help: 'From order created to the saga’s end, by outcome',
