@@ -482,6 +482,15 @@ for (const service of selected) {
 
 // 4. Prometheus (--observe)
 const prometheus = options.observe ? await startPrometheus() : undefined;
+// Debian's package ships only the classic UI (/alerts is a 404 there, /classic/alerts works); upstream's has both.
+const promUi =
+  prometheus &&
+  !(await fetch(`${prometheus}/alerts`).then(
+    (r) => r.ok,
+    () => false,
+  ))
+    ? '/classic'
+    : '';
 
 /**
  * Debian's Prometheus scraping every started service that has /metrics (labelled like the cluster's PodMonitor:
@@ -586,7 +595,9 @@ console.log(
 );
 if (mail.started) console.log(`Mail (maildev): ${mail.webUrl}  — every email the stack sends`);
 if (prometheus)
-  console.log(`Prometheus: ${prometheus}  — targets at ${prometheus}/targets, alerts at ${prometheus}/alerts`);
+  console.log(
+    `Prometheus: ${prometheus}  — targets at ${prometheus}${promUi}/targets, alerts at ${prometheus}${promUi}/alerts`,
+  );
 if (options.traces)
   console.log(
     `Traces: ${path.relative(root, tracesDir)}/  — npm run trace -- <orderId|traceId>${options.stateDir === path.join(root, '.stack') ? '' : ` --state-dir ${path.relative(root, options.stateDir)}`}`,

@@ -11,10 +11,11 @@ const USAGE = `usage: npm run trace -- <orderId|traceId> [--state-dir <dir>] [--
   orderId    an order's id: its saga's trace (the one from POST /api/orders to the approval)
   traceId    32 hex digits (a log line's trace_id)
   --state-dir the stack's state directory (default .stack); spans are read from <dir>/traces/*.jsonl
-  --json     the trace as JSON (spans in tree order, with depth, parent and links) instead of the waterfall`;
+  --json     the trace as JSON (spans in tree order, with depth, parent and links) instead of the waterfall
+  --no-db    leave out the database calls (pg, Redis, MongoDB spans) from the waterfall; the header still counts them`;
 
 function parseArgs(argv) {
-  const options = { stateDir: path.join(root, '.stack'), json: false, width: process.stdout.columns || 120 };
+  const options = { stateDir: path.join(root, '.stack'), json: false, db: true, width: process.stdout.columns || 120 };
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -24,6 +25,7 @@ function parseArgs(argv) {
     };
     if (arg === '--state-dir') options.stateDir = path.resolve(value());
     else if (arg === '--json') options.json = true;
+    else if (arg === '--no-db') options.db = false;
     else if (arg === '--width') options.width = Number(value());
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -153,7 +155,9 @@ function displayName(s) {
   return `${s.name} ${host}${pathname}`;
 }
 
-function waterfall(tree, all, width) {
+const isDb = (s) => s.attributes['db.system.name'] !== undefined || s.attributes['db.system'] !== undefined;
+
+function waterfall(tree, all, width, { db = true } = {}) {
   const t0 = tree.reduce((m, s) => (s.start < m ? s.start : m), tree[0].start);
   const t1 = tree.reduce((m, s) => (s.end > m ? s.end : m), tree[0].end);
   const total = Math.max(ms(t1 - t0), 0.001);
@@ -168,6 +172,7 @@ function waterfall(tree, all, width) {
     `${'start ms'.padStart(9)} ${'dur ms'.padStart(8)}  ${'service'.padEnd(serviceWidth)}  ${'span'.padEnd(nameWidth)}  timeline`,
   ];
   for (const s of tree) {
+    if (!db && isDb(s)) continue;
     const offset = ms(s.start - t0);
     const duration = ms(s.end - s.start);
     const from = Math.min(barWidth - 1, Math.floor((offset / total) * barWidth));
@@ -206,5 +211,5 @@ if (isMain) {
       durationMs: ms(end - start),
     }));
     console.log(JSON.stringify({ traceId, spans: json }, null, 2));
-  } else console.log(waterfall(tree, spans, options.width));
+  } else console.log(waterfall(tree, spans, options.width, { db: options.db }));
 }

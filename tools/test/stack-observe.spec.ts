@@ -108,6 +108,9 @@ const GATEWAY = 'http://127.0.0.1:8080';
 
   it('prints its URL, and scrapes every service', async () => {
     expect(output).toContain(`Prometheus: ${prometheus}`);
+    // The pages it points to answer (Debian's Prometheus has only its classic UI).
+    const pages = /targets at (\S+), alerts at (\S+)/.exec(output)!.slice(1);
+    for (const page of pages) expect([page, (await fetch(page)).status]).toEqual([page, 200]);
     await eventually(
       async () => {
         const targets = (await api('/api/v1/targets')).data.activeTargets as {
@@ -218,8 +221,15 @@ const GATEWAY = 'http://127.0.0.1:8080';
     const seen: (string | undefined)[] = [];
     try {
       orders.push(...(await Promise.all(Array.from({ length: 4 }, place))));
+      // Orders keep coming during the outage: a saga gives up on its payment step after STEP_DEADLINE_MS (60 s), and
+      // with nobody left to probe, the breaker would idle half-open before its minute is up.
+      let lastOrder = Date.now();
       await eventually(
         async () => {
+          if (Date.now() - lastOrder > 10_000) {
+            lastOrder = Date.now();
+            orders.push(await place());
+          }
           const state = await alertState('CircuitBreakerOpen');
           if (seen.at(-1) !== state) seen.push(state);
           return state === 'firing';
