@@ -68,7 +68,7 @@ interface OtlpRequest {
         ...serviceEnvironment(entry, {
           databaseUrl: () => db.url,
           rabbitmqUrl: infra!.rabbitmq,
-          redisUrl: infra!.redis,
+          redisUrl: '',
           urlOf: () => 'http://127.0.0.1:9',
           jwtPrivateKey: '',
           namespace,
