@@ -17,7 +17,10 @@ export function render(dir: string): K8sObject[] {
 }
 
 /** API groups of custom resources, and the package of their models (`@kubernetes-models/*`). */
-const CRD_MODELS: Record<string, string> = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+const CRD_MODELS: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'cert-manager.io': '@kubernetes-models/cert-manager',
+};
 
 /**
  * `apps/v1` + `Deployment` → `kubernetes-models/apps/v1/Deployment` (core group: `kubernetes-models/v1/...`); a custom

@@ -1,0 +1,69 @@
+// Every Kustomize Component under k8s/components, rendered on the base alone (as an overlay of yours would use it):
+// it is a `kind: Component` with a README, and the result validates (kubernetes-models, the CRDs' models too) and
+// meets the policy. Then what each component promises, where the overlays' tests do not already check it.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { policyViolations, render, schemaErrors, type K8sObject } from './policy.js';
+
+const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const components = readdirSync(path.join(k8s, 'components')).sort();
+const scratch = path.join(k8s, 'test', `.render-${process.pid}`);
+
+/** The base with one component, rendered from a kustomization in a scratch folder next to this test. */
+function withComponent(name: string): K8sObject[] {
+  const dir = path.join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../../base]\ncomponents: [../../../components/${name}]\n`,
+  );
+  return render(dir);
+}
+
+describe('k8s/components', () => {
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('has the components the docs name', () => {
+    expect(components).toEqual(['data-lake', 'monitoring', 'tls', 'tracing']);
+  });
+
+  describe.each(components)('%s, on the base alone', (name) => {
+    const dir = path.join(k8s, 'components', name);
+    it('is a Component with a README', () => {
+      expect((parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string }).kind).toBe(
+        'Component',
+      );
+      expect(existsSync(path.join(dir, 'README.md'))).toBe(true);
+    });
+    it('renders, validates and meets the policy', async () => {
+      const objects = withComponent(name);
+      expect(await schemaErrors(objects)).toEqual([]);
+      expect(objects.flatMap(policyViolations)).toEqual([]);
+    });
+  });
+
+  it('tls: the Ingress serves its host over HTTPS with a certificate of the ClusterIssuer, and redirects HTTP', () => {
+    const objects = withComponent('tls') as (K8sObject & { spec: any; metadata: any })[];
+    const ingress = objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'refarch')!;
+    const issuer = objects.find((o) => o.kind === 'ClusterIssuer')!;
+    const host = ingress.spec.rules[0].host as string;
+    expect(host).toBeTruthy();
+    expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: 'refarch-tls' }]);
+    expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe(issuer.metadata.name);
+    expect(issuer.metadata.namespace).toBeUndefined(); // cluster-scoped
+    // The ACME challenge is answered through the class the Ingress uses.
+    expect(issuer.spec.acme.solvers[0].http01.ingress.ingressClassName).toBe(ingress.spec.ingressClassName);
+    expect(ingress.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
+    });
+    // Both paths still reach their services.
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name])).toEqual([
+      ['/api', 'api-gateway'],
+      ['/', 'frontend'],
+    ]);
+  });
+});
