@@ -281,6 +281,22 @@ const URL = {
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/payment declined/) });
     expect((await get(URL.inventory, `/reservations/${o}`)).status).toBe(404);
+    // Its trace: the declined step, then the compensation (nothing to undo but the order), connected.
+    let spans = stack.trace(o);
+    if (spans) {
+      await eventually(
+        () => (spans = stack.trace(o)!).some((s) => s.name === 'saga compensation COMPENSATING'),
+        10_000,
+        'the compensation span',
+      );
+      expect(traceProblems(spans)).toEqual([]);
+      expect(
+        sagaSteps(spans, o).map((s) => [s.name, s.attributes['saga.outcome'], s.attributes['saga.compensation']]),
+      ).toEqual([
+        ['saga step STARTED', 'COMPENSATING', false],
+        ['saga compensation COMPENSATING', 'REJECTED', true],
+      ]);
+    }
     // The shopper is told why, in plain words.
     await eventually(
       async () =>
