@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
+import { loadCatalog } from '../../tools/catalog.mjs';
 import { render, type K8sObject } from './policy.js';
 
 const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,24 @@ describe('the monitoring component', () => {
     expect(monitor.metadata.labels.release).toBe('kube-prom-stack');
     expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/part-of': 'refarch' });
     expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
+    // …and it selects pods, not only Deployments: exactly the catalog's Node services (they serve /metrics), not the
+    // frontend, the mail catcher or the stores.
+    const matches = (labels: Record<string, string> = {}) =>
+      Object.entries(monitor.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v) &&
+      ((monitor.spec.selector.matchExpressions ?? []) as { key: string; operator: string; values: string[] }[]).every(
+        (e) => e.operator === 'In' && e.values.includes(labels[e.key]!),
+      );
+    const selected = (objects as (K8sObject & { spec: any })[])
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .filter((w) => matches(w.spec.template.metadata.labels))
+      .map((w) => w.metadata.name)
+      .sort();
+    expect(selected).toEqual(
+      loadCatalog()
+        .filter((e) => !e.entry)
+        .map((e) => e.name)
+        .sort(),
+    );
     expect(rule.metadata).toMatchObject({ labels: { release: 'kube-prom-stack' } });
     // RabbitMQ by its rabbitmq_prometheus port, which its StatefulSet declares.
     const rabbit = objects.find((o) => o.kind === 'PodMonitor' && o.metadata.name === 'rabbitmq') as K8sObject & {
