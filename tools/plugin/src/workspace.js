@@ -1,6 +1,7 @@
 // What the service and remove-service generators read and edit outside a service's folder: the catalog in the
 // services' package.json files, and the lists that cannot read it (Kustomize, compose, databases.sql, contracts).
 // Every edit is a function of the tree (Nx's virtual file system), so `--dry-run` and the unit tests see them all.
+import { execFileSync } from 'node:child_process';
 import { readJson } from '@nx/devkit';
 import { parseDocument } from 'yaml';
 
@@ -66,4 +67,19 @@ export function composeBlock(text, name) {
   const rest = text.slice(start + 1);
   const next = rest.slice(1).search(/\n {2}[a-z]|\n[a-z]/);
   return { start: start + 1, end: next < 0 ? text.length : start + 2 + next + 1 };
+}
+
+/**
+ * After the files are written: the network-policies component follows the rendered overlays, a service added or
+ * removed included (tools/network-policies.mjs; it needs kubectl). Without kubectl it says what to run.
+ */
+export function regenerateNetworkPolicies(root) {
+  try {
+    execFileSync(process.execPath, ['tools/network-policies.mjs'], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+  } catch (error) {
+    const why = String(error.stderr ?? error.message)
+      .trim()
+      .split('\n')[0];
+    console.log(`k8s/components/network-policies not regenerated (${why}): run npm run k8s:policies`);
+  }
 }

@@ -5,6 +5,7 @@ import { execSync } from 'node:child_process';
 import { formatFiles, updateJson } from '@nx/devkit';
 import {
   BASE,
+  regenerateNetworkPolicies,
   catalog,
   COMPOSE,
   constCase,
@@ -114,6 +115,7 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
   if (!skipFormat) await formatFiles(tree);
   return () => {
     if (!skipInstall && !shared) execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    regenerateNetworkPolicies(tree.root);
     console.log(`\n${name} is removed; its database and queues on a running server are left for you to drop.`);
   };
 }

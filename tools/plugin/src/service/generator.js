@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFiles, generateFiles, updateJson, writeJson } from '@nx/devkit';
 import {
+  regenerateNetworkPolicies,
   BASE,
   camelCase,
   catalog,
@@ -391,6 +392,7 @@ export default async function serviceGenerator(tree, raw) {
     // The new workspace package goes into package-lock.json (`npm ci` refuses a lock that lacks it).
     if (!raw.skipInstall && !o.worker)
       execSync('npm install --no-audit --no-fund', { cwd: tree.root, stdio: 'inherit' });
+    regenerateNetworkPolicies(tree.root);
     console.log(
       [
         '',
