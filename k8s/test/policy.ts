@@ -20,6 +20,7 @@ export function render(dir: string): K8sObject[] {
 const CRD_MODELS: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'cert-manager.io': '@kubernetes-models/cert-manager',
+  'argoproj.io': '@kubernetes-models/argo-cd',
 };
 
 /**
