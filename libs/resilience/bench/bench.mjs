@@ -7,43 +7,8 @@
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
+import { rounds } from '@refarch/testing/bench';
 import { BreakerRegistry, HttpClients, retry, RetryBudget } from '../dist/index.js';
-
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const stats = (samples) => {
-  const sorted = Float64Array.from(samples).sort();
-  return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
-};
-const us = (ns) => `${(ns / 1000).toFixed(2)} µs`;
-
-async function measure(fn, calls) {
-  const samples = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    samples[i] = Number(process.hrtime.bigint() - t);
-  }
-  return samples;
-}
-
-async function rounds(label, bare, wrapped, calls, roundsCount = 5) {
-  const a = [];
-  const b = [];
-  await measure(bare, Math.min(calls, 10_000)); // warm-up
-  await measure(wrapped, Math.min(calls, 10_000));
-  for (let r = 0; r < roundsCount; r++) {
-    a.push(...(await measure(bare, calls / roundsCount)));
-    b.push(...(await measure(wrapped, calls / roundsCount)));
-  }
-  const sa = stats(a);
-  const sb = stats(b);
-  console.log(`\n${label} (${calls.toLocaleString()} calls each)`);
-  console.log(`  baseline   median ${us(sa.median).padStart(10)}   p99 ${us(sa.p99).padStart(10)}`);
-  console.log(`  wrapped    median ${us(sb.median).padStart(10)}   p99 ${us(sb.p99).padStart(10)}`);
-  console.log(
-    `  overhead   median ${us(sb.median - sa.median).padStart(10)}   ratio ${(sb.median / sa.median).toFixed(2)}×`,
-  );
-}
 
 // 1. wrapper overhead
 const registry = new Registry();
