@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertTestDatabase, deleteMessagingNamespace } from '@refarch/testing';
+import { deleteMessagingNamespace, dropTestDatabases } from '@refarch/testing';
 import { startMailSink, type ReceivedMail } from '@refarch/testing/mail';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 
 export type { ReceivedMail };
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -178,16 +177,7 @@ async function cleanUp(
   const keys = await redis.keys(`${namespace}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
-  const client = new pg.Client({ connectionString: infra.postgres });
-  await client.connect();
-  const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
-    `${dbPrefix}%`,
-  ]);
-  for (const { datname } of rows) {
-    assertTestDatabase(`postgres://h/${datname}`);
-    await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
-  }
-  await client.end();
+  await dropTestDatabases(infra.postgres, dbPrefix);
 }
 
 /**

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deleteMessagingNamespace, requireInfra } from '@refarch/testing';
+import { deleteMessagingNamespace, dropTestDatabases, requireInfra } from '@refarch/testing';
 import { root } from '../catalog.mjs';
 
 const infra = await requireInfra('the service generator end to end', 'postgres', 'redis', 'rabbitmq');
@@ -143,6 +143,7 @@ function workspaceChecks(copy: string, generated?: typeof GENERATED) {
       await new Promise((resolve) => stack!.once('exit', resolve));
     }
     await deleteMessagingNamespace(infra!.rabbitmq, namespace, ['loyalty']);
+    await dropTestDatabases(infra!.postgres, `refarch_test_${namespace.replace(/-/g, '_')}_`);
     rmSync(copy, { recursive: true, force: true });
   });
 

@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deleteMessagingNamespace, eventually, freePort, httpJson, requireInfra } from '@refarch/testing';
+import {
+  deleteMessagingNamespace,
+  dropTestDatabases,
+  eventually,
+  freePort,
+  httpJson,
+  requireInfra,
+} from '@refarch/testing';
 import { parse } from 'yaml';
 import { loadCatalog, root } from '../catalog.mjs';
 
@@ -100,7 +107,12 @@ const GATEWAY = 'http://127.0.0.1:8080';
       stack.kill('SIGINT');
       await new Promise((r) => stack.once('exit', r));
     }
-    await deleteMessagingNamespace(infra!.rabbitmq, `observe-${id}`, []);
+    await deleteMessagingNamespace(
+      infra!.rabbitmq,
+      `observe-${id}`,
+      backends.filter((b) => b.consumes).map((b) => b.name),
+    );
+    await dropTestDatabases(infra!.postgres, `refarch_test_observe_${id}_`);
     rmSync(stateDir, { recursive: true, force: true });
   });
 

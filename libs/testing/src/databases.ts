@@ -67,6 +67,28 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
   };
 }
 
+/**
+ * Drops every database whose name starts with `prefix` (a stack's `--db-prefix`: the stack creates them itself),
+ * each guarded as a test database. Returns the names dropped.
+ */
+export async function dropTestDatabases(serverUrl: string, prefix: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+      [prefix],
+    );
+    for (const { datname } of rows) {
+      assertTestDatabase(`postgres://h/${datname}`);
+      await client.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
+    }
+    return rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Empties the given tables (guarded: only in a test database). */
 export async function truncateTables(url: string, tables: string[]): Promise<void> {
   assertTestDatabase(url);

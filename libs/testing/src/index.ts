@@ -3,6 +3,7 @@ export type { InfraKind, ResolvedInfra } from './infrastructure.js';
 export {
   assertTestDatabase,
   createTestDatabase,
+  dropTestDatabases,
   NotATestDatabaseError,
   testPool,
   truncateTables,

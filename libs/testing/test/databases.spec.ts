@@ -3,6 +3,7 @@ import pg from 'pg';
 import {
   assertTestDatabase,
   createTestDatabase,
+  dropTestDatabases,
   NotATestDatabaseError,
   requireInfra,
   truncateTables,
@@ -47,5 +48,24 @@ const infra = await requireInfra('libs/testing databases', 'postgres');
     const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = ANY($1)', [[a.name, b.name]]);
     await admin.end();
     expect(rows).toHaveLength(0);
+  });
+
+  it("drops a stack's databases by their prefix, and nothing else", async () => {
+    const admin = new pg.Client({ connectionString: infra!.postgres });
+    await admin.connect();
+    const prefix = `refarch_test_drop_${process.pid}_`;
+    try {
+      for (const name of [`${prefix}users`, `${prefix}orders`, `refarch_test_keep_${process.pid}`])
+        await admin.query(`CREATE DATABASE "${name}"`);
+      expect((await dropTestDatabases(infra!.postgres, prefix)).sort()).toEqual([`${prefix}orders`, `${prefix}users`]);
+      const { rows } = await admin.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`,
+        [`refarch_test_%_${process.pid}%`],
+      );
+      expect(rows.map((r) => r.datname)).toEqual([`refarch_test_keep_${process.pid}`]);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "refarch_test_keep_${process.pid}"`);
+      await admin.end();
+    }
   });
 });
