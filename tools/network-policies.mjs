@@ -231,7 +231,8 @@ export function policiesYaml(objects = renderedWorkloads()) {
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const text = policiesYaml();
+  const objects = renderedWorkloads(); // both overlays rendered once
+  const text = policiesYaml(objects);
   if (process.argv.includes('--check')) {
     const current = readFileSync(POLICIES, 'utf8');
     if (current !== text) {
@@ -241,6 +242,6 @@ if (isMain) {
     console.log(`${path.relative(root, POLICIES)} is up to date`);
   } else {
     writeFileSync(POLICIES, text);
-    console.log(`wrote ${path.relative(root, POLICIES)} (${networkPolicies(renderedWorkloads()).length} policies)`);
+    console.log(`wrote ${path.relative(root, POLICIES)} (${networkPolicies(objects).length} policies)`);
   }
 }

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `usage: npm run trace -- <orderId|traceId> [--state-dir <dir>] [--json] [--width <columns>]
+const USAGE = `usage: npm run trace -- <orderId|traceId>… [--state-dir <dir>] [--json] [--no-db] [--width <columns>]
   orderId    an order's id: its saga's trace (the one from POST /api/orders to the approval)
   traceId    32 hex digits (a log line's trace_id)
   --state-dir the stack's state directory (default .stack); spans are read from <dir>/traces/*.jsonl
-  --json     the trace as JSON (spans in tree order, with depth, parent and links) instead of the waterfall
+  --json     the trace as JSON (spans in tree order, with depth, parent and links) instead of the waterfall;
+             several ids: a JSON array, one trace each
   --no-db    leave out the database calls (pg, Redis, MongoDB spans) from the waterfall; the header still counts them`;
 
 function parseArgs(argv) {
@@ -33,8 +34,9 @@ function parseArgs(argv) {
     } else if (arg.startsWith('--')) fail(`unknown option ${arg}\n${USAGE}`, 2);
     else rest.push(arg);
   }
-  if (rest.length !== 1) fail(USAGE, 2);
-  options.id = rest[0].toLowerCase();
+  // Several ids with --json: each trace, from one reading of the files (the e2e suite asks for 50 at once).
+  if (rest.length === 0 || (rest.length > 1 && !options.json)) fail(USAGE, 2);
+  options.ids = rest.map((id) => id.toLowerCase());
   return options;
 }
 
@@ -136,6 +138,15 @@ export function treeOf(spans, traceId) {
 }
 
 const ms = (ns) => Number(ns) / 1e6;
+
+/** A tree of `treeOf` as `--json` prints it: times in ms from the first root, no bigints. */
+export function asJson(tree) {
+  return tree.map(({ start, end, ...s }) => ({
+    ...s,
+    startMs: ms(start - tree[0].start),
+    durationMs: ms(end - start),
+  }));
+}
 const fmt = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 function describeLink(link, all) {
@@ -200,16 +211,13 @@ if (isMain) {
       `no traces in ${path.relative(process.cwd(), dir) || dir}: start the stack with \`npm run stack -- --traces\``,
     );
   const spans = readSpans(dir);
-  const traceId = findTrace(spans, options.id);
-  if (!traceId)
-    fail(`no span of ${options.id} among ${spans.length} spans in ${path.relative(process.cwd(), dir) || dir}`);
-  const tree = treeOf(spans, traceId);
+  const found = options.ids.map((id) => {
+    const traceId = findTrace(spans, id);
+    if (!traceId) fail(`no span of ${id} among ${spans.length} spans in ${path.relative(process.cwd(), dir) || dir}`);
+    return { traceId, tree: treeOf(spans, traceId) };
+  });
   if (options.json) {
-    const json = tree.map(({ start, end, ...s }) => ({
-      ...s,
-      startMs: ms(start - tree[0].start),
-      durationMs: ms(end - start),
-    }));
-    console.log(JSON.stringify({ traceId, spans: json }, null, 2));
-  } else console.log(waterfall(tree, spans, options.width, { db: options.db }));
+    const json = found.map(({ traceId, tree }) => ({ traceId, spans: asJson(tree) }));
+    console.log(JSON.stringify(json.length === 1 ? json[0] : json, null, 2));
+  } else console.log(waterfall(found[0].tree, spans, options.width, { db: options.db }));
 }

@@ -377,15 +377,15 @@ const URL = {
       // ended, or a message it wrote to the outbox, published after the restart) hang loose: allowed only in a trace
       // the killed process took part in. Every other trace is connected, and the victim's spans come from both its
       // processes.
-      const traces = orders.map((o) => stack.trace(o));
-      if (traces.every(Boolean)) {
+      const traces = stack.traces(orders);
+      if (traces) {
         const problems = traces.flatMap((spans, i) => {
-          const found = traceProblems(spans!);
-          const cut = spans!.some((s) => s.service === victim && s.pid === killed);
+          const found = traceProblems(spans);
+          const cut = spans.some((s) => s.service === victim && s.pid === killed);
           return found.filter((p) => !(cut && /not recorded|roots/.test(p))).map((p) => `${orders[i]}: ${p}`);
         });
         expect(problems).toEqual([]);
-        const pids = new Set(traces.flatMap((spans) => spans!.filter((s) => s.service === victim).map((s) => s.pid)));
+        const pids = new Set(traces.flatMap((spans) => spans.filter((s) => s.service === victim).map((s) => s.pid)));
         // The restarted process's spans are in them (the killed one's too, if it had handled any before the kill).
         const restarted = stack.pids()[victim];
         expect(pids.has(restarted)).toBe(true);

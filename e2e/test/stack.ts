@@ -30,6 +30,8 @@ export interface E2eStack {
   pids(): Record<string, number>;
   /** The trace of an order or trace id, as `npm run trace -- <id> --json` prints it (started with `traces`). */
   trace(id: string): TraceSpan[] | undefined;
+  /** The traces of several, the span files read once. */
+  traces(ids: string[]): TraceSpan[][] | undefined;
   /** Every email the stack's notification worker sent (its own maildev; a running stack's at localhost:1080). */
   emails(): Promise<ReceivedMail[]>;
   stop(): Promise<void>;
@@ -128,18 +130,8 @@ export async function startStack(
     admin: { authorization: `Bearer ${read('admin-token').trim()}` },
     accounts: JSON.parse(read('demo-accounts.json')) as DemoAccounts,
     pids: () => JSON.parse(read('pids.json')) as Record<string, number>,
-    trace(traceOf: string) {
-      if (!existsSync(path.join(stateDir, 'traces'))) return undefined;
-      const run = spawnSync(
-        process.execPath,
-        [path.join(root, 'tools/trace.mjs'), traceOf, '--state-dir', stateDir, '--json'],
-        {
-          encoding: 'utf8',
-        },
-      );
-      if (run.status !== 0) throw new Error(`npm run trace -- ${traceOf}: ${run.stderr}`);
-      return (JSON.parse(run.stdout) as { spans: TraceSpan[] }).spans;
-    },
+    trace: (id) => traces(stateDir, [id])?.[0],
+    traces: (ids) => traces(stateDir, ids),
     emails: async () =>
       mail ? mail.emails() : ((await (await fetch('http://127.0.0.1:1080/api/email')).json()) as ReceivedMail[]),
     async stop() {
@@ -178,6 +170,22 @@ async function cleanUp(
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await dropTestDatabases(infra.postgres, dbPrefix);
+}
+
+/** What `npm run trace -- <id>… --json` prints for each id: one run, the span files read once. */
+function traces(stateDir: string, ids: string[]): TraceSpan[][] | undefined {
+  if (!existsSync(path.join(stateDir, 'traces'))) return undefined;
+  const run = spawnSync(
+    process.execPath,
+    [path.join(root, 'tools/trace.mjs'), ...ids, '--state-dir', stateDir, '--json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
+  if (run.status !== 0) throw new Error(`npm run trace -- ${ids.join(' ')}: ${run.stderr}`);
+  const printed = JSON.parse(run.stdout) as { spans: TraceSpan[] } | { spans: TraceSpan[] }[];
+  return (Array.isArray(printed) ? printed : [printed]).map((t) => t.spans);
 }
 
 /**

@@ -13,7 +13,7 @@ import { rounds } from '@refarch/testing/bench';
 import { inSpan } from '../dist/index.js';
 import { FileSpanExporter } from '../dist/tracing-sdk.js';
 
-/** The comparison of tools/bench.mjs, named for this bench. */
+/** @refarch/testing/bench's comparison, its two sides named for this bench. */
 const compare = (label, bare, wrapped, calls = 100_000) =>
   rounds(label, bare, wrapped, calls, { names: ['bare call', 'in a span'] });
 

@@ -30,7 +30,6 @@ export {
   shutdownTracing,
   SpanKind,
   SpanStatusCode,
-  withTraceparent,
 } from './tracing.js';
 export type { Attributes, Span, SpanOptions } from './tracing.js';
 export { traceExportFrom } from './trace-export.js';

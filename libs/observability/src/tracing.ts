@@ -84,11 +84,6 @@ export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) =
   });
 }
 
-/** Runs `fn` with the span a `traceparent` names as the active context (no span of its own). */
-export function withTraceparent<T>(traceparent: string | null | undefined, fn: () => T): T {
-  return traceparent ? otelContext.with(contextOf(traceparent), fn) : fn();
-}
-
 const SHUTDOWN = Symbol.for('refarch.tracing.shutdown');
 
 /** Called by `register.ts` once the SDK runs: how to flush and stop it. */
