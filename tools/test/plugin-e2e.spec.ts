@@ -89,7 +89,7 @@ const GENERATED = {
     // No MongoDB server here: its tests that need none run (start-up with MongoDB down), the rest and its
     // conformance print one SKIP line; with TEST_MONGO_URL all of them run.
     'service wishlist --store mongodb --publishes wishlist.item-added.v1',
-    'service points --worker --consumes orders.order-approved.v1 --publishes points.points-awarded.v1',
+    'service points --worker --consumes orders.order-approved.v1 --publishes points.points-awarded.v1 --calls user-service',
   ],
   lint: ['services/loyalty', 'services/wishlist', 'services/workers'],
   tests: ['services/loyalty', 'services/wishlist', 'services/workers/test/points.spec.ts'],

@@ -227,7 +227,7 @@ describe('@refarch/plugin:service', () => {
 
   it.each([
     [{ name: 'shipping', worker: true }, 'role "shipping" is taken'],
-    [{ name: 'mailer', worker: true, calls: 'user-service' }, '--worker with --calls is not generated yet'],
+    [{ name: 'mailer', worker: true, calls: 'nobody' }, '--calls nobody: no backend service of that name'],
     [{ name: 'mailer', worker: true, public: true }, '--worker and --public exclude each other'],
     [{ name: 'mailer', worker: true, store: 'none' }, 'a worker role runs on PostgreSQL'],
   ])('refuses the worker role %j with a clear error and writes nothing', async (options, message) => {
@@ -235,6 +235,33 @@ describe('@refarch/plugin:service', () => {
     const before = tree.listChanges().length;
     await expect(generate(tree, options)).rejects.toThrow(message);
     expect(tree.listChanges().length).toBe(before);
+  });
+
+  it("gives a worker role that calls services their clients, on the workers' config, each URL declared once", async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'reminder', worker: true, calls: 'user-service,payment-service' });
+    await generate(tree, { name: 'nudger', worker: true, calls: 'user-service' });
+    const client = tree.read('services/workers/src/reminder/user-service.client.ts', 'utf8')!;
+    expect(client).toContain("import { WORKERS_CONFIG, type WorkersConfig } from '../config.js';");
+    expect(client).toContain("clients.create('user-service', config.USER_SERVICE_URL)");
+    expect(tree.read('services/workers/src/reminder/reminder.module.ts', 'utf8')).toContain('UserServiceClient');
+    const config = tree.read('services/workers/src/config.ts', 'utf8')!;
+    expect(
+      config.match(/^ {2}USER_SERVICE_URL: env\.url\('http', 'https'\)\.default\('http:\/\/127\.0\.0\.1:3001'\),$/gm),
+    ).toHaveLength(1);
+    expect(config).toMatch(/ {2}PAYMENT_SERVICE_URL: [^\n]*\n {2}\/\/ generated calls/);
+    const entries = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services;
+    expect(entries.find((e: { name: string }) => e.name === 'reminder-worker').calls).toEqual({
+      'user-service': 'USER_SERVICE_URL',
+      'payment-service': 'PAYMENT_SERVICE_URL',
+    });
+    expect(parse(tree.read('k8s/base/reminder-worker/configmap.yaml', 'utf8')!).data).toMatchObject({
+      USER_SERVICE_URL: 'http://user-service',
+      PAYMENT_SERVICE_URL: 'http://payment-service',
+    });
+    const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true }).services['reminder-worker'];
+    expect(compose.environment.USER_SERVICE_URL).toBe('http://user-service:8080');
+    expect(Object.keys(compose.depends_on)).toEqual(expect.arrayContaining(['user-service', 'payment-service']));
   });
 
   it('picks the first free port', async () => {
@@ -276,6 +303,19 @@ describe('@refarch/plugin:remove-service', () => {
     expect(tree.exists('services/workers/src/reminder')).toBe(false);
     expect(tree.exists('services/workers/test/reminder.spec.ts')).toBe(false);
     expect(tree.exists('k8s/base/reminder-worker')).toBe(false);
+  });
+
+  it("keeps a called service's URL in the workers' config while another role calls it, and drops it with the last", async () => {
+    const tree = workspace();
+    const before = snapshot(tree);
+    await generate(tree, { name: 'reminder', worker: true, calls: 'user-service,payment-service' });
+    await generate(tree, { name: 'nudger', worker: true, calls: 'user-service' });
+    await removeServiceGenerator(tree, { name: 'reminder-worker', skipInstall: true, skipFormat: true });
+    const config = tree.read('services/workers/src/config.ts', 'utf8')!;
+    expect(config).toContain('  USER_SERVICE_URL:');
+    expect(config).not.toContain('PAYMENT_SERVICE_URL');
+    await removeServiceGenerator(tree, { name: 'nudger-worker', skipInstall: true, skipFormat: true });
+    expect(snapshot(tree)).toEqual(before);
   });
 
   it('refuses an unknown service, and one that another service calls', async () => {

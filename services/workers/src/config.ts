@@ -40,6 +40,7 @@ export const workersEnv = serviceEnv.extend({
   SMTP_TIMEOUT_MS: env.int().min(100).max(60_000).default(5_000),
   /** notification: the sender of every email. */
   MAIL_FROM: z.string().min(3).max(200).default('RefArch Shop <shop@refarch.local>'),
+  // generated calls
 });
 
 export type WorkersConfig = ReturnType<typeof loadWorkersConfig>;

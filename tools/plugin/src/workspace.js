@@ -22,6 +22,8 @@ export const WORKERS_CONFIG = 'services/workers/src/config.ts';
 export const WORKERS_MODULE = 'services/workers/src/app.module.ts';
 /** The line in the workers' config.ts (WORKER_ROLES) and app.module.ts (ROLES) above which generated roles go. */
 export const ROLE_MARKER = '// generated roles';
+/** In services/workers/src/config.ts: the URL variables of the services that generated roles call. */
+export const CALL_MARKER = '// generated calls';
 /** The line in events.ts and examples.ts above which generated entries go. */
 export const MARKER = '// generated services';
 

@@ -19,6 +19,7 @@ import {
   OVERLAYS,
   PDB,
   ROLE_MARKER,
+  CALL_MARKER,
   WORKERS_CONFIG,
   WORKERS_MODULE,
 } from '../workspace.js';
@@ -59,6 +60,21 @@ function removeWorkerRole(tree, entry) {
     json.refarch.services = json.refarch.services.filter((e) => e.name !== entry.name);
     return json;
   });
+  // The URL variables the generator wrote for its calls, unless another role still calls that service.
+  const stillCalled = new Set(
+    catalog(tree)
+      .filter((e) => e.dir === entry.dir)
+      .flatMap((e) => Object.values(e.calls ?? {})),
+  );
+  for (const [called, variable] of Object.entries(entry.calls ?? {})) {
+    if (stillCalled.has(variable)) continue;
+    editText(tree, WORKERS_CONFIG, CALL_MARKER, (text) =>
+      text.replace(
+        new RegExp(`^  /\\*\\* ${escape(called)} \\(generated\\)[^\\n]*\\n  ${escape(variable)}: [^\\n]*\\n`, 'm'),
+        '',
+      ),
+    );
+  }
 }
 
 export default async function removeServiceGenerator(tree, { name, skipInstall, skipFormat }) {

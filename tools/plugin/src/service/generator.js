@@ -26,6 +26,7 @@ import {
   PDB,
   pascalCase,
   ROLE_MARKER,
+  CALL_MARKER,
   WORKERS,
   WORKERS_CONFIG,
   WORKERS_MODULE,
@@ -72,7 +73,6 @@ export function normalize(tree, raw) {
   if (worker) {
     if (store !== 'postgres')
       problems.push('--worker: a worker role runs on PostgreSQL (its own database): drop --store');
-    if (calls.length) problems.push('--worker with --calls is not generated yet: add the client to the role by hand');
     if (raw.public)
       problems.push('--worker and --public exclude each other: the gateway routes to services, not workers');
   }
@@ -204,7 +204,11 @@ function templateVars(o) {
     ...o.calls.map((c) => c.variable),
     ...(o.broker ? ['DATABASE_URL', 'RABBITMQ_URL'] : []),
   ].sort();
-  return { ...o, consumes, badVariables, tmpl: '', __feature__: o.feature };
+  // The call clients read their URL from the process's config: a role's is the workers' one.
+  const config = o.worker
+    ? { configToken: 'WORKERS_CONFIG', configType: 'WorkersConfig' }
+    : { configToken: 'SERVICE_CONFIG', configType: 'ServiceConfig' };
+  return { ...o, ...config, consumes, badVariables, tmpl: '', __feature__: o.feature };
 }
 
 /** The feature slice (controller, service, repository, errors, handlers) and its call clients, in `feature`. */
@@ -234,6 +238,10 @@ function writeServiceFolder(tree, o) {
   writeJson(tree, `${target}/package.json`, packageJson(o));
 }
 
+/** A called service's URL variable, as the generator writes it into the workers' config (remove-service finds it). */
+const callVariable = (call) =>
+  `/** ${call.name} (generated), called through a resilient client. */\n  ${call.variable}: env.url('http', 'https').default('${call.defaultUrl}'),`;
+
 /**
  * `--worker`: a role of services/workers — its feature slice in `src/<role>/`, its migrations in
  * `migrations/<role>/`, its test in `test/` (on the workers' shared harness), the role in WORKER_ROLES and ROLES, its
@@ -253,6 +261,14 @@ function writeWorkerRole(tree, o) {
   editText(tree, WORKERS_CONFIG, ROLE_MARKER, (text) =>
     text.replace(`  ${ROLE_MARKER}`, `  '${o.role}',\n  ${ROLE_MARKER}`),
   );
+  // The URL of each service it calls, once in the workers' environment (another role may call it already).
+  for (const call of o.calls) {
+    editText(tree, WORKERS_CONFIG, CALL_MARKER, (text) =>
+      new RegExp(`^  ${call.variable}:`, 'm').test(text)
+        ? text
+        : text.replace(`  ${CALL_MARKER}`, `  ${callVariable(call)}\n  ${CALL_MARKER}`),
+    );
+  }
   const key = /^[a-z][a-z0-9]*$/.test(o.role) ? o.role : `'${o.role}'`;
   editText(tree, WORKERS_MODULE, ROLE_MARKER, (text) => {
     const lines = text.split('\n');
