@@ -27,7 +27,18 @@ describe('k8s/components', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('has the components the docs name', () => {
-    expect(components).toEqual(['data-lake', 'gitops', 'monitoring', 'network-policies', 'tls', 'tracing']);
+    expect(components).toEqual([
+      'autoscaling',
+      'data-lake',
+      'dev-secrets',
+      'gitops',
+      'high-availability',
+      'microk8s',
+      'monitoring',
+      'network-policies',
+      'tls',
+      'tracing',
+    ]);
   });
 
   describe.each(components)('%s, on the base alone', (name) => {

@@ -21,6 +21,7 @@ const CRD_MODELS: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'cert-manager.io': '@kubernetes-models/cert-manager',
   'argoproj.io': '@kubernetes-models/argo-cd',
+  'keda.sh': '@kubernetes-models/keda',
 };
 
 /**

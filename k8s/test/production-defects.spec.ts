@@ -10,6 +10,11 @@ const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const overlays = Object.fromEntries(
   ['microk8s', 'production'].map((o) => [o, render(path.join(k8s, 'overlays', o)) as any[]]),
 );
+/** The Deployments an autoscaler owns the replicas of: HPAs' and KEDA ScaledObjects' targets. */
+const autoscaled = (objects: any[]) =>
+  objects
+    .filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')
+    .map((o) => o.spec.scaleTargetRef.name as string);
 const pods = (objects: any[]) =>
   objects
     .filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
@@ -55,10 +60,8 @@ describe.each(Object.keys(overlays))('overlay %s', (overlay) => {
     expect(config.data.ADMIN_EMAILS ?? '').toBe('');
   });
 
-  it('sets no replicas on a Deployment an HPA scales', () => {
-    const targets = objects
-      .filter((o) => o.kind === 'HorizontalPodAutoscaler')
-      .map((h) => h.spec.scaleTargetRef.name as string);
+  it('sets no replicas on a Deployment an autoscaler (HPA, KEDA) scales', () => {
+    const targets = autoscaled(objects);
     const fighting = objects
       .filter((o) => o.kind === 'Deployment' && targets.includes(o.metadata.name) && o.spec.replicas !== undefined)
       .map((o) => o.metadata.name);
@@ -68,11 +71,9 @@ describe.each(Object.keys(overlays))('overlay %s', (overlay) => {
 
 describe('overlay production', () => {
   const objects = overlays['production']!;
-  const hpaTargets = objects
-    .filter((o) => o.kind === 'HorizontalPodAutoscaler')
-    .map((h) => h.spec.scaleTargetRef.name as string);
+  const targets = autoscaled(objects);
   const multi = objects.filter(
-    (o) => o.kind === 'Deployment' && ((o.spec.replicas ?? 1) > 1 || hpaTargets.includes(o.metadata.name)),
+    (o) => o.kind === 'Deployment' && ((o.spec.replicas ?? 1) > 1 || targets.includes(o.metadata.name)),
   );
 
   it('gives every multi-replica Deployment a disruption budget, a spread over nodes and guaranteed memory', () => {

@@ -75,12 +75,15 @@ export function catalogDisagreements(catalog: CatalogEntry[], written: Written):
     }
     // Production: the catalog's replicas, and a disruption budget when there are several.
     const production = written.overlays['production'] ?? [];
-    // Where an HPA owns the count, the catalog's replicas are its minimum.
-    const hpa = production.find(
-      (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec?.scaleTargetRef?.name === entry.name,
+    // Where an autoscaler (HPA, KEDA ScaledObject) owns the count, the catalog's replicas are its minimum.
+    const scaler = production.find(
+      (o) =>
+        (o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject') &&
+        o.spec?.scaleTargetRef?.name === entry.name,
     );
-    const replicas = (hpa?.spec.minReplicas ?? find(production, 'Deployment', entry.name)?.spec.replicas) as
-      number | undefined;
+    const replicas = (scaler?.spec.minReplicas ??
+      scaler?.spec.minReplicaCount ??
+      find(production, 'Deployment', entry.name)?.spec.replicas) as number | undefined;
     if (entry.replicas !== undefined && replicas !== entry.replicas) {
       problems.push(
         `overlay production runs ${replicas ?? 'no'} replicas of ${entry.name}, the catalog says ${entry.replicas}`,

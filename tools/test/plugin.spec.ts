@@ -15,9 +15,11 @@ const SEEDED = [
   'k8s/base/kustomization.yaml',
   'k8s/base/api-gateway/configmap.yaml',
   'k8s/base/postgres/databases.sql',
-  'k8s/overlays/microk8s/kustomization.yaml',
+  'k8s/components/microk8s/kustomization.yaml',
   'k8s/overlays/production/kustomization.yaml',
-  'k8s/overlays/production/pdb.yaml',
+  'k8s/components/autoscaling/autoscalers.yaml',
+  'k8s/components/autoscaling/kustomization.yaml',
+  'k8s/components/high-availability/pdb.yaml',
   'docker/compose.yaml',
   'libs/contracts/src/events.ts',
   'libs/contracts/src/examples.ts',
@@ -81,16 +83,20 @@ describe('@refarch/plugin:service', () => {
 
     expect(parse(tree.read('k8s/base/kustomization.yaml', 'utf8')!).resources).toContain('loyalty');
     expect(tree.read('k8s/base/loyalty/deployment.yaml', 'utf8')).toContain('refarch_loyalty');
-    for (const overlay of ['microk8s', 'production']) {
-      const images = parse(tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!).images;
+    for (const list of ['components/microk8s', 'overlays/production']) {
+      const images = parse(tree.read(`k8s/${list}/kustomization.yaml`, 'utf8')!).images;
       expect(images.map((i: { name: string }) => i.name)).toContain('refarch/loyalty');
     }
-    expect(parse(tree.read('k8s/overlays/production/kustomization.yaml', 'utf8')!).replicas).toContainEqual({
-      name: 'loyalty',
-      count: 2,
-    });
-    const pdbs = parseAllDocuments(tree.read('k8s/overlays/production/pdb.yaml', 'utf8')!).map((d) => d.toJS());
-    expect(pdbs.find((p) => p.metadata.name === 'loyalty')?.spec.minAvailable).toBe(1);
+    // It consumes messages: KEDA scales it on its queue, from the catalog's 2 replicas; its PDB lets one go.
+    const docs = (file: string) => parseAllDocuments(tree.read(file, 'utf8')!).map((d) => d.toJS());
+    const scaler = docs('k8s/components/autoscaling/autoscalers.yaml').find((o) => o.metadata.name === 'loyalty');
+    expect(scaler).toMatchObject({ kind: 'ScaledObject', spec: { minReplicaCount: 2 } });
+    expect(scaler.spec.triggers[0].metadata.queueName).toBe('loyalty');
+    expect(tree.read('k8s/components/autoscaling/kustomization.yaml', 'utf8')).toContain(
+      'target: { kind: Deployment, name: loyalty }',
+    );
+    const pdbs = docs('k8s/components/high-availability/pdb.yaml');
+    expect(pdbs.find((p) => p.metadata.name === 'loyalty')?.spec.maxUnavailable).toBe(1);
     expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toMatch(/^CREATE DATABASE refarch_loyalty;$/m);
     const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true });
     expect(compose.services.loyalty.ports).toEqual(['127.0.0.1:3010:8080']);
@@ -185,8 +191,8 @@ describe('@refarch/plugin:service', () => {
 
   it('writes a worker role into services/workers: its slice, migrations, test, role lists, catalog entry, k8s', async () => {
     const tree = workspace();
-    const images = (overlay: string) => tree.read(`k8s/overlays/${overlay}/kustomization.yaml`, 'utf8')!;
-    const imagesBefore = ['microk8s', 'production'].map(images);
+    const images = (list: string) => tree.read(`k8s/${list}/kustomization.yaml`, 'utf8')!;
+    const imagesBefore = ['components/microk8s', 'overlays/production'].map(images);
     const rolesBefore = JSON.parse(tree.read('services/workers/package.json', 'utf8')!).refarch.services.map(
       (e: { name: string }) => e.name,
     );
@@ -220,8 +226,11 @@ describe('@refarch/plugin:service', () => {
     expect(compose.environment.WORKER_ROLE).toBe('reminder');
     expect(compose.build.args.SERVICE).toBe('workers');
     // The workers' image is registered once, whatever the number of roles.
-    expect(images('microk8s')).toBe(imagesBefore[0]);
-    expect(images('production')).toContain('- name: reminder-worker\n    count: 2');
+    expect(images('components/microk8s')).toBe(imagesBefore[0]);
+    expect(images('overlays/production')).toBe(imagesBefore[1]);
+    expect(tree.read('k8s/components/autoscaling/autoscalers.yaml', 'utf8')).toContain(
+      'kind: ScaledObject\nmetadata:\n  name: reminder-worker\n',
+    );
     expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toContain('CREATE DATABASE refarch_reminder;');
   });
 

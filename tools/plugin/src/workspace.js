@@ -2,6 +2,7 @@
 // services' package.json files, and the lists that cannot read it (Kustomize, compose, databases.sql, contracts).
 // Every edit is a function of the tree (Nx's virtual file system), so `--dry-run` and the unit tests see them all.
 import { execFileSync } from 'node:child_process';
+import { scalingFiles } from './scaling.js';
 import { readJson } from '@nx/devkit';
 import { parseDocument } from 'yaml';
 
@@ -9,8 +10,8 @@ export const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const EVENT = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$/;
 
 export const BASE = 'k8s/base/kustomization.yaml';
-export const OVERLAYS = ['k8s/overlays/microk8s/kustomization.yaml', 'k8s/overlays/production/kustomization.yaml'];
-export const PDB = 'k8s/overlays/production/pdb.yaml';
+/** The `images:` lists: the microk8s component's (its registry) and the production overlay's. */
+export const IMAGE_LISTS = ['k8s/components/microk8s/kustomization.yaml', 'k8s/overlays/production/kustomization.yaml'];
 export const DATABASES = 'k8s/base/postgres/databases.sql';
 export const COMPOSE = 'docker/compose.yaml';
 export const EVENTS = 'libs/contracts/src/events.ts';
@@ -69,6 +70,14 @@ export function composeBlock(text, name) {
   const rest = text.slice(start + 1);
   const next = rest.slice(1).search(/\n {2}[a-z]|\n[a-z]/);
   return { start: start + 1, end: next < 0 ? text.length : start + 2 + next + 1 };
+}
+
+/**
+ * The autoscaling component and the high-availability PDBs follow the catalog of the tree (tools/k8s-scaling.mjs:
+ * an HPA or a KEDA ScaledObject per service, a PDB per multi-replica one), a service added or removed included.
+ */
+export function writeScaling(tree) {
+  for (const [file, text] of Object.entries(scalingFiles(catalog(tree)))) tree.write(file, text);
 }
 
 /**

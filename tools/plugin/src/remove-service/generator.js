@@ -16,12 +16,12 @@ import {
   EXAMPLES,
   GATEWAY,
   GATEWAY_CONFIGMAP,
-  OVERLAYS,
-  PDB,
+  IMAGE_LISTS,
   ROLE_MARKER,
   CALL_MARKER,
   WORKERS_CONFIG,
   WORKERS_MODULE,
+  writeScaling,
 } from '../workspace.js';
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -86,20 +86,15 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
     const resources = doc.get('resources');
     resources.items = resources.items.filter((item) => String(item.value ?? item) !== name);
   });
-  for (const overlay of OVERLAYS) {
-    editYaml(tree, overlay, (doc) => {
-      const images = doc.get('images');
-      if (!shared) images.items = images.items.filter((item) => item.get('name') !== `refarch/${entry.dir}`);
-      const replicas = doc.get('replicas');
-      if (replicas) replicas.items = replicas.items.filter((item) => item.get('name') !== name);
-    });
+  if (!shared) {
+    for (const list of IMAGE_LISTS) {
+      editYaml(tree, list, (doc) => {
+        const images = doc.get('images');
+        images.items = images.items.filter((item) => item.get('name') !== `refarch/${entry.dir}`);
+      });
+    }
   }
-  editText(tree, PDB, null, (text) =>
-    text
-      .split(/^---\n/m)
-      .filter((doc) => !new RegExp(`^  name: ${escape(name)}$`, 'm').test(doc))
-      .join('---\n'),
-  );
+  writeScaling(tree);
   if (entry.database) {
     editText(tree, DATABASES, null, (text) =>
       text

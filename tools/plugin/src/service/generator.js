@@ -22,19 +22,19 @@ import {
   GATEWAY_CONFIGMAP,
   MARKER,
   NAME,
-  OVERLAYS,
-  PDB,
+  IMAGE_LISTS,
   pascalCase,
   ROLE_MARKER,
   CALL_MARKER,
   WORKERS,
   WORKERS_CONFIG,
   WORKERS_MODULE,
+  writeScaling,
 } from '../workspace.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STORES = ['postgres', 'mongodb', 'none'];
-/** Production replicas of a generated service: two, so a node drain (the PDB allows one down) never takes it out. */
+/** Production minimum replicas of a generated service: two, so a node drain (the PDB allows one down) never takes it out. */
 const REPLICAS = 2;
 const FIRST_PORT = 3010;
 
@@ -297,7 +297,10 @@ function writeContracts(tree, o) {
   }
 }
 
-/** Its Kubernetes base folder and registrations: base, both overlays, databases.sql, the production PDB. */
+/**
+ * Its Kubernetes base folder and registrations: base, both image lists, databases.sql, and its autoscaler and PDB
+ * (regenerated from the catalog, its new entry included).
+ */
 function writeKubernetes(tree, o) {
   generateFiles(tree, path.join(here, 'k8s'), `k8s/base/${o.name}`, { ...o, tmpl: '' });
   editYaml(tree, BASE, (doc) => {
@@ -306,8 +309,8 @@ function writeKubernetes(tree, o) {
     const at = resources.items.findIndex((item) => String(item.value ?? item) === 'api-gateway');
     resources.items.splice(at < 0 ? resources.items.length : at, 0, doc.createNode(o.name));
   });
-  for (const overlay of OVERLAYS) {
-    editYaml(tree, overlay, (doc) => {
+  for (const list of IMAGE_LISTS) {
+    editYaml(tree, list, (doc) => {
       const images = doc.get('images');
       const registry = String(images.items[0].get('newName')).replace(/\/refarch\/.*$/, '');
       // A worker role runs the workers' image, which is there already.
@@ -315,18 +318,9 @@ function writeKubernetes(tree, o) {
         images.add(
           doc.createNode({ name: `refarch/${o.dir}`, newName: `${registry}/refarch/${o.dir}`, newTag: '0.1.0' }),
         );
-      if (overlay.includes('production')) doc.get('replicas').add(doc.createNode({ name: o.name, count: o.replicas }));
     });
   }
-  if (o.replicas > 1) {
-    editText(
-      tree,
-      PDB,
-      null,
-      (text) =>
-        `${text.trimEnd()}\n---\n# ${o.name} (generated): a node drain may take one replica, never all.\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: ${o.name}\n  namespace: refarch\nspec:\n  minAvailable: ${o.replicas - 1}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: ${o.name}\n`,
-    );
-  }
+  writeScaling(tree);
   if (o.postgres) {
     editText(
       tree,
