@@ -3,7 +3,7 @@ import { eventually, httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
-import { GATEWAY, startStack, traceProblems, type E2eStack, type TraceSpan } from './stack.js';
+import { FRONTEND, GATEWAY, root, startStack, traceProblems, type E2eStack, type TraceSpan } from './stack.js';
 
 /**
  * Black-box: the whole stack (e2e/test/stack.ts: started with `tools/stack.mjs` in its own databases, messaging
@@ -261,6 +261,28 @@ const URL = {
       ),
     );
     expect(waterfall.stdout).toContain('↳ creation → saga-orchestrator: saga step STOCK_RESERVED');
+  }, 90_000);
+
+  it("npm run k8s:smoke passes against the stack (the frontend as the ingress's /, the gateway as its /api), and fails naming the check when /api is wrong", () => {
+    const smoke = (...args: string[]) =>
+      spawnSync(process.execPath, ['tools/k8s-smoke.mjs', '--no-wait', '--base-url', FRONTEND, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const run = smoke('--api-url', GATEWAY);
+    expect({ status: run.status, out: run.stdout }).toEqual({
+      status: 0,
+      out: expect.stringContaining('k8s:smoke: 7 passed, 0 failed'),
+    });
+    expect(run.stdout).toContain('✓ the order streams to APPROVED over SSE');
+    // The frontend does not serve /api: the first API check fails, by name, and the rest are not run.
+    const broken = smoke();
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(
+      /✗ a new shopper signs up and signs in: register answered 405 — is \/api routed to the gateway\? \(--api-url\)/,
+    );
+    expect(broken.stdout).toContain('k8s:smoke: 1 passed, 6 failed');
   }, 90_000);
 
   it("someone else's order is a 404 on every /api/orders/:id route, and absent from their list", async () => {
