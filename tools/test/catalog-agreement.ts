@@ -12,7 +12,7 @@ export interface Written {
   baseResources: string[];
   /** docker/compose.yaml, parsed. */
   compose: { services: Record<string, any> };
-  /** k8s/base/postgres/databases.sql. */
+  /** k8s/base/postgres/databases.sh. */
   databasesSql: string;
   /** Variable names the api-gateway's configuration accepts. */
   gatewayEnv: string[];
@@ -26,7 +26,7 @@ export function readWritten(root: string, render: (dir: string) => any[], gatewa
     baseResources: (parse(readFileSync(path.join(k8s, 'base/kustomization.yaml'), 'utf8')) as { resources: string[] })
       .resources,
     compose: parse(readFileSync(path.join(root, 'docker/compose.yaml'), 'utf8')) as Written['compose'],
-    databasesSql: readFileSync(path.join(k8s, 'base/postgres/databases.sql'), 'utf8'),
+    databasesSql: readFileSync(path.join(k8s, 'base/postgres/databases.sh'), 'utf8'),
     gatewayEnv,
   };
 }
@@ -105,8 +105,8 @@ export function catalogDisagreements(catalog: CatalogEntry[], written: Written):
     }
     // The databases PostgreSQL creates (a MongoDB database is created on first write).
     const database = entry.database?.name;
-    if (store === 'postgres' && !new RegExp(`^CREATE DATABASE refarch_${database};$`, 'm').test(written.databasesSql)) {
-      problems.push(`k8s/base/postgres/databases.sql does not create refarch_${database}`);
+    if (store === 'postgres' && !new RegExp(`^database refarch_${database}$`, 'm').test(written.databasesSql)) {
+      problems.push(`k8s/base/postgres/databases.sh does not create refarch_${database}`);
     }
   }
   // The gateway reads the URL of every service it calls.

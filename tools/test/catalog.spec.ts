@@ -23,7 +23,7 @@ describe('the service catalog', () => {
     }
   });
 
-  it('agrees with everything written from it: k8s base and overlays, compose, databases.sql, the gateway', () => {
+  it('agrees with everything written from it: k8s base and overlays, compose, databases.sh, the gateway', () => {
     expect(catalogDisagreements(catalog, written)).toEqual([]);
   });
 
@@ -49,7 +49,7 @@ describe('the service catalog', () => {
       'overlay production runs no replicas of rewards-service, the catalog says 2',
       'overlay production has no PodDisruptionBudget for rewards-service',
       'docker/compose.yaml has no service rewards-service',
-      'k8s/base/postgres/databases.sql does not create refarch_rewards',
+      'k8s/base/postgres/databases.sh does not create refarch_rewards',
     ]);
   });
 

@@ -14,7 +14,8 @@ import removeServiceGenerator from '../plugin/src/remove-service/generator.js';
 const SEEDED = [
   'k8s/base/kustomization.yaml',
   'k8s/base/api-gateway/configmap.yaml',
-  'k8s/base/postgres/databases.sql',
+  'k8s/base/postgres/databases.sh',
+  'k8s/components/dev-secrets/kustomization.yaml',
   'k8s/components/microk8s/kustomization.yaml',
   'k8s/overlays/production/kustomization.yaml',
   'k8s/components/autoscaling/autoscalers.yaml',
@@ -97,7 +98,10 @@ describe('@refarch/plugin:service', () => {
     );
     const pdbs = docs('k8s/components/high-availability/pdb.yaml');
     expect(pdbs.find((p) => p.metadata.name === 'loyalty')?.spec.maxUnavailable).toBe(1);
-    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toMatch(/^CREATE DATABASE refarch_loyalty;$/m);
+    expect(tree.read('k8s/base/postgres/databases.sh', 'utf8')).toMatch(/^database refarch_loyalty$/m);
+    expect(tree.read('k8s/components/dev-secrets/kustomization.yaml', 'utf8')).toContain(
+      '- refarch_loyalty=refarch-dev-only-loyalty',
+    );
     const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true });
     expect(compose.services.loyalty.ports).toEqual(['127.0.0.1:3010:8080']);
     expect(compose.services['api-gateway'].environment.LOYALTY_URL).toBe('http://loyalty:8080');
@@ -131,7 +135,7 @@ describe('@refarch/plugin:service', () => {
     expect(tree.exists('services/echo/src/migrate.ts')).toBe(false);
     expect(JSON.parse(tree.read('services/echo/package.json', 'utf8')!).refarch.services[0].needs).toEqual([]);
     expect(tree.read('k8s/base/echo/deployment.yaml', 'utf8')).not.toContain('DATABASE_URL');
-    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).not.toContain('refarch_echo');
+    expect(tree.read('k8s/base/postgres/databases.sh', 'utf8')).not.toContain('refarch_echo');
   });
 
   it('writes a service on MongoDB: its store, outbox in the document, idempotent handlers, no migrations', async () => {
@@ -163,7 +167,7 @@ describe('@refarch/plugin:service', () => {
       'mongodb://mongodb-0.mongodb:27017/refarch_wishlist?replicaSet=rs0',
     );
     // MongoDB makes its database on first write: nothing for PostgreSQL.
-    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).not.toContain('refarch_wishlist');
+    expect(tree.read('k8s/base/postgres/databases.sh', 'utf8')).not.toContain('refarch_wishlist');
     const compose = parse(tree.read('docker/compose.yaml', 'utf8')!, { merge: true }).services.wishlist;
     expect(Object.keys(compose.depends_on)).toEqual(['mongodb', 'rabbitmq']);
     expect(compose.environment.DATABASE_URL).toBe('mongodb://mongodb:27017/refarch_wishlist?replicaSet=rs0');
@@ -231,7 +235,7 @@ describe('@refarch/plugin:service', () => {
     expect(tree.read('k8s/components/autoscaling/autoscalers.yaml', 'utf8')).toContain(
       'kind: ScaledObject\nmetadata:\n  name: reminder-worker\n',
     );
-    expect(tree.read('k8s/base/postgres/databases.sql', 'utf8')).toContain('CREATE DATABASE refarch_reminder;');
+    expect(tree.read('k8s/base/postgres/databases.sh', 'utf8')).toContain('database refarch_reminder\n');
   });
 
   it.each([

@@ -1,5 +1,5 @@
 // What the service and remove-service generators read and edit outside a service's folder: the catalog in the
-// services' package.json files, and the lists that cannot read it (Kustomize, compose, databases.sql, contracts).
+// services' package.json files, and the lists that cannot read it (Kustomize, compose, databases.sh, contracts).
 // Every edit is a function of the tree (Nx's virtual file system), so `--dry-run` and the unit tests see them all.
 import { execFileSync } from 'node:child_process';
 import { scalingFiles } from './scaling.js';
@@ -12,7 +12,9 @@ export const EVENT = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.v[1-9][0-9]*$/;
 export const BASE = 'k8s/base/kustomization.yaml';
 /** The `images:` lists: the microk8s component's (its registry) and the production overlay's. */
 export const IMAGE_LISTS = ['k8s/components/microk8s/kustomization.yaml', 'k8s/overlays/production/kustomization.yaml'];
-export const DATABASES = 'k8s/base/postgres/databases.sql';
+export const DATABASES = 'k8s/base/postgres/databases.sh';
+/** The development Secrets: a generated PostgreSQL service's role gets its dev password here. */
+export const DEV_SECRETS = 'k8s/components/dev-secrets/kustomization.yaml';
 export const COMPOSE = 'docker/compose.yaml';
 export const EVENTS = 'libs/contracts/src/events.ts';
 export const EXAMPLES = 'libs/contracts/src/examples.ts';

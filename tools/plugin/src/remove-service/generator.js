@@ -1,5 +1,5 @@
 // `npx nx g @refarch/plugin:remove-service <name>`: takes a service out with everything the service generator
-// registered for it (its folder, contracts, Kubernetes base and overlay entries, databases.sql, compose, the
+// registered for it (its folder, contracts, Kubernetes base and overlay entries, databases.sh, compose, the
 // gateway's route), so the workspace is as it was before. Refuses while another service calls it.
 import { execSync } from 'node:child_process';
 import { formatFiles, updateJson } from '@nx/devkit';
@@ -10,6 +10,7 @@ import {
   COMPOSE,
   constCase,
   DATABASES,
+  DEV_SECRETS,
   editText,
   editYaml,
   EVENTS,
@@ -98,9 +99,16 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
   if (entry.database) {
     editText(tree, DATABASES, null, (text) =>
       text
-        .replace(new RegExp(`^-- ${escape(name)} \\(generated\\)\\n`, 'm'), '')
-        .replace(new RegExp(`^CREATE DATABASE refarch_${escape(entry.database.name)};\\n`, 'm'), ''),
+        .replace(new RegExp(`^# ${escape(name)} \\(generated\\)\\n`, 'm'), '')
+        .replace(new RegExp(`^database refarch_${escape(entry.database.name)}\\n`, 'm'), ''),
     );
+    editYaml(tree, DEV_SECRETS, (doc) => {
+      const postgres = doc.get('secretGenerator').items.find((item) => item.get('name') === 'postgres-credentials');
+      const literals = postgres.get('literals');
+      literals.items = literals.items.filter(
+        (item) => !String(item.value ?? item).startsWith(`refarch_${entry.database.name}=`),
+      );
+    });
   }
   for (const event of entry.publishes ?? []) {
     for (const file of [EVENTS, EXAMPLES]) {

@@ -13,6 +13,7 @@ import {
   COMPOSE,
   constCase,
   DATABASES,
+  DEV_SECRETS,
   editText,
   editYaml,
   EVENT,
@@ -298,7 +299,7 @@ function writeContracts(tree, o) {
 }
 
 /**
- * Its Kubernetes base folder and registrations: base, both image lists, databases.sql, and its autoscaler and PDB
+ * Its Kubernetes base folder and registrations: base, both image lists, databases.sh, and its autoscaler and PDB
  * (regenerated from the catalog, its new entry included).
  */
 function writeKubernetes(tree, o) {
@@ -326,8 +327,13 @@ function writeKubernetes(tree, o) {
       tree,
       DATABASES,
       null,
-      (text) => `${text.trimEnd()}\n-- ${o.name} (generated)\nCREATE DATABASE refarch_${o.database};\n`,
+      (text) => `${text.trimEnd()}\n# ${o.name} (generated)\ndatabase refarch_${o.database}\n`,
     );
+    // Its role's development password (production's comes from the secret manager: k8s/README.md).
+    editYaml(tree, DEV_SECRETS, (doc) => {
+      const postgres = doc.get('secretGenerator').items.find((item) => item.get('name') === 'postgres-credentials');
+      postgres.get('literals').add(`refarch_${o.database}=refarch-dev-only-${o.database}`);
+    });
   }
 }
 
