@@ -93,9 +93,9 @@ describe('autoscaling and high availability in production', () => {
     expect(
       broken((o) => {
         const container = named(o, 'Deployment', 'analytics-worker').spec.template.spec.containers[0];
-        container.env = container.env.filter((e: { name: string }) => e.name !== 'MQ_PASSWORD');
+        container.env = container.env.filter((e: { name: string }) => e.name !== 'RABBITMQ_PASSWORD');
       }),
-    ).toContain('analytics-worker: no MQ_PASSWORD for passwordFromEnv');
+    ).toContain('analytics-worker: no RABBITMQ_PASSWORD for passwordFromEnv');
     expect(broken((o) => (named(o, 'Deployment', 'order-service').spec.replicas = 5))).toContain(
       'order-service: sets replicas: 5 under its autoscaler',
     );

@@ -58,3 +58,32 @@ describe('loadConfig', () => {
     expect(config).toEqual({ A: 'x' });
   });
 });
+
+describe('credentials kept out of a URL variable', () => {
+  const broker = z.object({ RABBITMQ_URL: env.url('amqp', 'amqps') });
+  const password = `p@ss/w#rd:%é ?`;
+
+  it('puts RABBITMQ_USER and RABBITMQ_PASSWORD into RABBITMQ_URL, percent-encoded, whatever they hold', () => {
+    const { RABBITMQ_URL } = loadConfig(broker, {
+      RABBITMQ_URL: 'amqp://rabbitmq:5672/',
+      RABBITMQ_USER: 'refarch@prod',
+      RABBITMQ_PASSWORD: password,
+    });
+    const url = new URL(RABBITMQ_URL);
+    expect([url.hostname, url.port, url.pathname]).toEqual(['rabbitmq', '5672', '/']);
+    expect(decodeURIComponent(url.username)).toBe('refarch@prod');
+    expect(decodeURIComponent(url.password)).toBe(password);
+  });
+
+  it('replaces credentials already in the URL, and leaves a URL alone without them', () => {
+    const replaced = loadConfig(broker, { RABBITMQ_URL: 'amqp://old:old@mq:5672', RABBITMQ_PASSWORD: 'new' });
+    expect(replaced.RABBITMQ_URL).toBe('amqp://old:new@mq:5672');
+    expect(loadConfig(broker, { RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672' }).RABBITMQ_URL).toBe(
+      'amqp://guest:guest@127.0.0.1:5672',
+    );
+  });
+
+  it('still reports a bad URL as such', () => {
+    expect(() => loadConfig(broker, { RABBITMQ_URL: 'not a url', RABBITMQ_PASSWORD: 'x' })).toThrow(/RABBITMQ_URL/);
+  });
+});

@@ -26,6 +26,31 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * Credentials kept out of a URL variable (a Secret's values pasted into a URL would break it on `@`, `/`, `#`, `:`):
+ * when set, they are percent-encoded into that URL's user-info before it is checked, replacing any there.
+ */
+export const URL_CREDENTIALS: Record<string, { user: string; password: string }> = {
+  RABBITMQ_URL: { user: 'RABBITMQ_USER', password: 'RABBITMQ_PASSWORD' },
+};
+
+function withCredentials(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  for (const [variable, { user, password }] of Object.entries(URL_CREDENTIALS)) {
+    if (out[variable] === undefined || (out[user] === undefined && out[password] === undefined)) continue;
+    let url: URL;
+    try {
+      url = new URL(out[variable]);
+    } catch {
+      continue; // the schema reports the bad URL
+    }
+    if (out[user] !== undefined) url.username = encodeURIComponent(out[user]);
+    if (out[password] !== undefined) url.password = encodeURIComponent(out[password]);
+    out[variable] = url.toString();
+  }
+  return out;
+}
+
+/**
  * Parses `env` against a zod object schema whose keys are environment variable names.
  * Defaults belong in the schema. Throws one {@link ConfigError} naming every missing or invalid variable.
  * The result is deeply frozen: configuration is read once at start and never changes.
@@ -35,8 +60,11 @@ export function loadConfig<S extends z.ZodObject>(
   env: Record<string, string | undefined> = process.env,
 ): DeepReadonly<z.infer<S>> {
   // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<
+    string,
+    string
+  >;
+  const result = schema.safeParse(withCredentials(cleaned));
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({

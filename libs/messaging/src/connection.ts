@@ -1,4 +1,5 @@
 import amqp, { type AmqpConnectionManager } from 'amqp-connection-manager';
+import type { Options } from 'amqplib';
 
 export type { AmqpConnectionManager } from 'amqp-connection-manager';
 
@@ -11,11 +12,34 @@ export interface BrokerConnectionOptions {
 }
 
 /**
+ * An AMQP URL as amqplib's connection options, its user-info percent-decoded: amqplib itself `unescape()`s it, which
+ * garbles an encoded non-ASCII password. So a password may hold any character, encoded in the URL (libs/config puts
+ * RABBITMQ_USER and RABBITMQ_PASSWORD there that way).
+ */
+export function amqpConnectOptions(url: string): Options.Connect {
+  const parsed = new URL(url);
+  const vhost = decodeURIComponent(parsed.pathname.slice(1));
+  return {
+    protocol: parsed.protocol.replace(/:$/, ''),
+    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    ...(parsed.port ? { port: Number(parsed.port) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(vhost ? { vhost } : {}),
+    ...Object.fromEntries(
+      ['heartbeat', 'frameMax', 'channelMax']
+        .filter((key) => parsed.searchParams.has(key))
+        .map((key) => [key, Number(parsed.searchParams.get(key))]),
+    ),
+  };
+}
+
+/**
  * A RabbitMQ connection that reconnects by itself (amqp-connection-manager): channels are re-created and their
  * setup (topology, consumers) re-run after every reconnect; unconfirmed publishes are re-sent.
  */
 export function connectBroker(url: string, options: BrokerConnectionOptions): AmqpConnectionManager {
-  const manager = amqp.connect([url], {
+  const manager = amqp.connect([amqpConnectOptions(url)], {
     heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
     reconnectTimeInSeconds: options.reconnectSeconds ?? 1,
     connectionOptions: { clientProperties: { connection_name: options.name } },

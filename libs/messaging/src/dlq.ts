@@ -1,4 +1,5 @@
 import amqp, { type ConfirmChannel, type GetMessage } from 'amqplib';
+import { amqpConnectOptions } from './connection.js';
 import { Gauge, type Registry } from 'prom-client';
 import { dlqName, HEADERS } from './topology.js';
 
@@ -95,7 +96,7 @@ export class DlqAdmin {
   }
 
   private async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
-    const connection = await amqp.connect(this.url, { timeout: 5_000 });
+    const connection = await amqp.connect(amqpConnectOptions(this.url), { timeout: 5_000 });
     // A missing queue is a channel error (404) that amqplib also emits on the connection: the operation's promise
     // rejects with it; without these listeners the emit would crash the process.
     connection.on('error', () => undefined);

@@ -1,4 +1,4 @@
-export { connectBroker } from './connection.js';
+export { amqpConnectOptions, connectBroker } from './connection.js';
 export type { AmqpConnectionManager, BrokerConnectionOptions } from './connection.js';
 export {
   declareExchanges,

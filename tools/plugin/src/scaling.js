@@ -41,7 +41,7 @@ spec:
 
 function scaledObject(entry) {
   // The queue a consumer reads is named after it (libs/messaging: `<service>`). The broker credentials come from
-  // the target's own environment (MQ_USER, MQ_PASSWORD from the rabbitmq-credentials Secret; KEDA >= 2.16).
+  // the target's own environment (RABBITMQ_USER, RABBITMQ_PASSWORD from the rabbitmq-credentials Secret; KEDA >= 2.16).
   return `# ${entry.name}: consumes messages; the depth of its queue tells its load.
 apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
@@ -59,8 +59,8 @@ spec:
       metadata:
         protocol: amqp
         host: amqp://rabbitmq:5672/
-        usernameFromEnv: MQ_USER
-        passwordFromEnv: MQ_PASSWORD
+        usernameFromEnv: RABBITMQ_USER
+        passwordFromEnv: RABBITMQ_PASSWORD
         queueName: ${entry.name}
         mode: QueueLength
         value: '${QUEUE_TARGET}'`;
