@@ -10,6 +10,8 @@ export const dependencyConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contract'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:contract'] },
+  // The lab's load generator talks HTTP to the stack like a user: no service library.
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:util', 'type:contract'] },
   // The browser app: the gateway's public API is its only contract — its shapes from libs/contracts (type-only
   // imports of `@refarch/contracts/api`), no server-side library.
   { sourceTag: 'type:frontend', onlyDependOnLibsWithTags: ['type:contract'] },

@@ -37,6 +37,7 @@ export default {
   testMatch: [
     '<rootDir>/{libs,services}/*/{src,test}/**/*.spec.{ts,tsx}',
     '<rootDir>/{e2e,k8s,tools}/test/**/*.spec.ts',
+    '<rootDir>/tools/lab/test/**/*.spec.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30_000,

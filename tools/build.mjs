@@ -18,7 +18,7 @@ async function workspacePackages() {
   const dirs = [];
   for (const group of ['libs', 'services', '.']) {
     const base = path.join(root, group);
-    const names = group === '.' ? ['e2e'] : await readdir(base);
+    const names = group === '.' ? ['e2e', 'tools/lab'] : await readdir(base);
     for (const name of names) {
       const dir = path.join(base, name);
       if (existsSync(path.join(dir, 'src')) && existsSync(path.join(dir, 'package.json'))) dirs.push(dir);

@@ -285,6 +285,28 @@ const URL = {
     expect(broken.stdout).toContain('k8s:smoke: 1 passed, 6 failed');
   }, 90_000);
 
+  it('npm run load -- smoke holds its thresholds against the stack; an impossible one fails the run, by name', () => {
+    const load = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['tools/lab/dist/main.js', 'smoke', '--base-url', GATEWAY, '--out', `.lab/e2e-${id}`, ...args],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+    const run = load('--duration', '4s');
+    expect({ status: run.status, out: run.stdout.slice(-400) }).toEqual({
+      status: 0,
+      out: expect.stringContaining('load: all 4 thresholds held'),
+    });
+    expect(run.stdout).toMatch(/orders placed 8 · orders approved 8/);
+    const impossible = load('--duration', '2s', '--threshold', 'place p99 < 1ms');
+    expect(impossible.status).toBe(1);
+    expect(impossible.stdout).toMatch(/load: 1 of 5 thresholds failed: place p99 < 1ms \(\d+ ms\)/);
+  }, 90_000);
+
   it("someone else's order is a 404 on every /api/orders/:id route, and absent from their list", async () => {
     const o = await placeOrder([{ sku: 'CAP-NAVY', quantity: 1 }]);
     for (const p of [`/api/orders/${o}`, `/api/orders/${o}/full`, `/api/orders/${o}/events`]) {
