@@ -23,6 +23,19 @@ const options = {
   observe: false,
   traces: false,
   prometheusPort: 9090,
+  profile: undefined,
+};
+
+/**
+ * `--profile load`: what a load generator on the same machine needs (docs/lab.md). The gateway's rate limits are
+ * per client IP and per user, sized for people: one machine signing up a pool of shoppers and ordering for them
+ * would be refused within a minute. Access logs go to `warn`, so a busy run does not write a line per request.
+ */
+const PROFILES = {
+  load: {
+    all: { LOG_LEVEL: 'warn' },
+    'api-gateway': { RATE_LIMIT_ANONYMOUS_POINTS: '100000', RATE_LIMIT_POINTS: '100000' },
+  },
 };
 
 const INFRA = {
@@ -88,6 +101,7 @@ const USAGE = `usage: npm run stack [-- options]
   --observe                also start Prometheus (Debian's prometheus package) scraping every service, with the
                            alert rules of k8s/components/monitoring (docs/observability.md)
   --prometheus-port <n>    its port (default 9090)
+  --profile load           rate limits sized for a load generator on this machine, logs at warn (docs/lab.md)
   --traces                 every service records OpenTelemetry spans to <state-dir>/traces/<service>.jsonl (OTLP
                            JSON); \`npm run trace -- <orderId|traceId>\` prints one as a waterfall`;
 
@@ -109,7 +123,13 @@ function parseArgs(argv) {
     else if (arg === '--namespace') options.namespace = value(i++);
     else if (arg === '--observe') options.observe = true;
     else if (arg === '--traces') options.traces = true;
-    else if (arg === '--prometheus-port') options.prometheusPort = Number(value(i++));
+    else if (arg === '--profile') {
+      options.profile = value(i++);
+      if (!PROFILES[options.profile]) {
+        console.error(`unknown profile: ${options.profile} (known: ${Object.keys(PROFILES).join(', ')})`);
+        process.exit(2);
+      }
+    } else if (arg === '--prometheus-port') options.prometheusPort = Number(value(i++));
     else if (arg === '--only') {
       while (argv[i + 1] && !argv[i + 1].startsWith('--')) only.push(...argv[++i].split(',').filter(Boolean));
     } else if (arg.startsWith('--only=')) only.push(...arg.slice(7).split(',').filter(Boolean));
@@ -306,6 +326,9 @@ if (missing.length) {
   process.exit(1);
 }
 console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('  ')}`);
+if (options.profile === 'load') {
+  console.log('profile load: the gateway rate-limits at 100000 requests a minute per IP and per user; logs at warn');
+}
 
 // Embedded defaults: what a service talks to but serves without (catalog `uses`), started here when nothing answers.
 const embedded = [];
@@ -401,6 +424,7 @@ function launch(service, restarts) {
         ? { OTEL_SERVICE_NAME: service.name, REFARCH_TRACES_FILE: path.join(tracesDir, `${service.name}.jsonl`) }
         : {}),
       ...service.env(ctx),
+      ...(options.profile ? { ...PROFILES[options.profile].all, ...PROFILES[options.profile][service.name] } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,6 +33,7 @@ const SERIAL = [
   '/e2e/',
   '/tools/test/plugin-e2e.spec.ts',
   '/tools/test/stack-observe.spec.ts',
+  '/tools/test/stack-profile.spec.ts',
   '/services/api-gateway/test/streams.spec.ts',
 ];
 

@@ -60,6 +60,7 @@ const infra = await requireInfra('api-gateway bad input', 'redis', 'rabbitmq');
     ['GET', '/api/lab/breakers'],
     ['GET', '/api/lab/faults'],
     ['PUT', '/api/lab/faults/payment-service'],
+    ['POST', '/api/lab/restock'],
     ['POST', '/api/events'],
     ['GET', '/api/analytics/summary'],
   ];

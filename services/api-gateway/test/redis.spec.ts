@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnvelope } from '@refarch/contracts';
 import { requireInfra, startTcpProxy, type TcpProxy } from '@refarch/testing';
 import {
+  ADMIN_TOKEN,
   bearer,
   call,
   cleanNamespace,
@@ -168,6 +169,25 @@ const PRODUCTS = [{ sku: 'MUG-CLASSIC', name: 'Mug', priceCents: 1299, stock: 5 
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(20); // 20 per user per window: the rest are 429
     expect(stubs['inventory-service'].callsTo('GET', '/products').length - before).toBe(1);
+  });
+
+  it('lab restock: forwards to inventory-service with the admin token, then serves the restocked list; shoppers 403', async () => {
+    const shopper = bearer(await issuer.sign('restocker'));
+    const admin = bearer(await issuer.sign('root', 'admin'));
+    stubs['inventory-service'].on((r) => {
+      if (r.method !== 'POST' || r.path !== '/admin/products/restock') return undefined;
+      if (r.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) return { status: 401, body: { status: 401 } };
+      const add = (r.body as { add: number }).add;
+      stock += add;
+      return { status: 200, body: { added: { 'MUG-CLASSIC': add }, products: PRODUCTS.map((p) => ({ ...p, stock })) } };
+    });
+    const cached = (await call(a.url, 'GET', '/api/products', undefined, shopper)).body[0].stock as number;
+    expect((await call(a.url, 'POST', '/api/lab/restock', { add: 100 }, shopper)).status).toBe(403);
+    const restocked = await call(a.url, 'POST', '/api/lab/restock', { add: 100 }, admin);
+    expect(restocked.status).toBe(200);
+    expect(restocked.body.added).toEqual({ 'MUG-CLASSIC': 100 });
+    // The cached list was dropped: both replicas serve the new stock at once (they share Redis).
+    expect((await call(b.url, 'GET', '/api/products', undefined, shopper)).body[0].stock).toBe(cached + 100);
   });
 
   it('invalidates the cached profile on a profile write', async () => {

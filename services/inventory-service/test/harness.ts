@@ -5,6 +5,8 @@ import { loadInventoryServiceConfig } from '../src/config.js';
 
 export { httpJson as call } from '@refarch/testing';
 export type InventoryUnderTest = DatabaseServiceUnderTest<Service>;
+/** The admin token the service under test takes (its /admin routes). */
+export const ADMIN_TOKEN = 'inventory-test-admin-token';
 
 /** inventory-service on its own fresh test database (migrated), built exactly as main.ts builds it. */
 export function startInventoryService(postgresUrl: string, rabbitmqUrl: string): Promise<InventoryUnderTest> {
@@ -13,6 +15,7 @@ export function startInventoryService(postgresUrl: string, rabbitmqUrl: string):
       DATABASE_URL: databaseUrl,
       RABBITMQ_URL: rabbitmqUrl,
       LOG_LEVEL: 'warn',
+      ADMIN_TOKEN,
     });
     return createService(AppModule.forRoot(config), {
       name: 'inventory-service',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireInfra, testPool } from '@refarch/testing';
 import pg from 'pg';
-import { call, startInventoryService, type InventoryUnderTest } from './harness.js';
+import { ADMIN_TOKEN, call, startInventoryService, type InventoryUnderTest } from './harness.js';
 
 const infra = await requireInfra('inventory-service', 'postgres', 'rabbitmq');
 
@@ -98,7 +98,9 @@ const infra = await requireInfra('inventory-service', 'postgres', 'rabbitmq');
   });
 
   it('100 concurrent reservations against stock 10: exactly 10 succeed, stock ends at 0, never below', async () => {
+    // Stock put in is recorded as a movement (the ledger test below accounts for every unit).
     await db.query(`INSERT INTO products (sku, name, price_cents, stock) VALUES ('RACE-10', 'Race item', 100, 10)`);
+    await db.query(`INSERT INTO stock_movements (sku, quantity, reason) VALUES ('RACE-10', 10, 'restock')`);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         api('POST', '/reservations', { orderId: `race-${i}`, items: [{ sku: 'RACE-10', quantity: 1 }] }),
@@ -124,6 +126,58 @@ const infra = await requireInfra('inventory-service', 'postgres', 'rabbitmq');
     expect(new Set(results.map((r) => r.body.reservationId)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(await stock('SOCKS-PAIR')).toBe(before - 1);
+  });
+
+  it('restocks through the admin API (add, top up to, some SKUs), and accounts for every unit in its ledger', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const restock = (body: unknown, headers: Record<string, string> = admin) =>
+      call(svc.url, 'POST', '/admin/products/restock', body, headers);
+    expect((await restock({ add: 5 }, {})).status).toBe(401);
+    expect((await restock({ add: 5, to: 10 })).body).toMatchObject({ status: 400 });
+    expect((await restock({ add: 0 })).status).toBe(400);
+    expect((await restock({ add: 5, skus: ['NO-SUCH'] })).body).toMatchObject({
+      status: 422,
+      unknownSkus: ['NO-SUCH'],
+    });
+
+    const before = { socks: await stock('SOCKS-PAIR'), poster: await stock('POSTER-K8S') };
+    const added = await restock({ add: 7, skus: ['SOCKS-PAIR'] });
+    expect(added.status).toBe(200);
+    expect(added.body.added).toEqual({ 'SOCKS-PAIR': 7 });
+    expect(await stock('SOCKS-PAIR')).toBe(before.socks + 7);
+    expect(await stock('POSTER-K8S')).toBe(before.poster);
+    // Topping up leaves a product that has enough alone.
+    const topped = await restock({ to: before.poster + 10 });
+    expect(topped.body.added['POSTER-K8S']).toBe(10);
+    expect(topped.body.added['STICKER-PACK']).toBeUndefined();
+    expect(await stock('POSTER-K8S')).toBe(before.poster + 10);
+
+    // A held, a committed and a released reservation: every unit is somewhere.
+    await api('POST', '/reservations', { orderId: 'o-ledger-held', items: [{ sku: 'SOCKS-PAIR', quantity: 2 }] });
+    await api('POST', '/reservations', { orderId: 'o-ledger-done', items: [{ sku: 'SOCKS-PAIR', quantity: 3 }] });
+    await api('POST', '/reservations/o-ledger-done/commit');
+    await api('POST', '/reservations', { orderId: 'o-ledger-gone', items: [{ sku: 'SOCKS-PAIR', quantity: 4 }] });
+    await api('POST', '/reservations/o-ledger-gone/release');
+    const ledger = await call(svc.url, 'GET', '/admin/stock-ledger', undefined, admin);
+    expect(ledger.status).toBe(200);
+    for (const line of ledger.body as {
+      sku: string;
+      putIn: number;
+      stock: number;
+      held: number;
+      committed: number;
+    }[]) {
+      expect({ sku: line.sku, accounted: line.stock + line.held + line.committed }).toEqual({
+        sku: line.sku,
+        accounted: line.putIn,
+      });
+    }
+    const socks = (ledger.body as { sku: string; held: number; committed: number }[]).find(
+      (l) => l.sku === 'SOCKS-PAIR',
+    );
+    expect(socks).toMatchObject({ held: expect.any(Number), committed: expect.any(Number) });
+    expect(socks!.held).toBeGreaterThanOrEqual(2);
+    expect(socks!.committed).toBeGreaterThanOrEqual(3);
   });
 
   it('counts reservations by outcome', async () => {

@@ -9,6 +9,8 @@ export interface Response {
   headers: Record<string, string | string[] | undefined>;
   json?: unknown;
   text: string;
+  /** The run was stopping (Ctrl-C, a threshold that aborts): not an answer of the stack, not to be checked. */
+  aborted?: boolean;
 }
 
 /** A string field of a JSON object answer (`undefined` when it is not one). */
@@ -69,7 +71,12 @@ export class Http {
       }
       response = { status: res.statusCode, headers: res.headers, json, text };
     } catch (error) {
-      response = { status: 0, headers: {}, text: (error as Error).message };
+      response = {
+        status: 0,
+        headers: {},
+        text: (error as Error).message,
+        ...(options.signal?.aborted ? { aborted: true } : {}),
+      };
     }
     if (options.metric && this.recorder) {
       this.recorder.latency(options.metric, options.intendedStart ?? sentAt, sentAt, this.clock.now());
@@ -87,7 +94,7 @@ export class Http {
     done: (status: string) => boolean,
     timeoutMs: number,
     signal?: AbortSignal,
-  ): Promise<{ status?: string; httpStatus: number }> {
+  ): Promise<{ status?: string; httpStatus: number; aborted?: boolean }> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const onAbort = () => abort.abort();
@@ -129,7 +136,7 @@ export class Http {
       }
       return { status: last, httpStatus };
     } catch {
-      return { status: last, httpStatus };
+      return { status: last, httpStatus, ...(signal?.aborted ? { aborted: true } : {}) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run load -- <profile|file> [--base-url URL] [--threshold '<expression>']... [--duration 30s] [--rate N]
-// [--out DIR] [--admin-email E --admin-password P]`: runs a load profile against the stack (default the local
+// [--out DIR] [--restock N] [--admin-email E --admin-password P]`: runs a load profile against the stack (default the local
 // gateway), prints a live progress line and a summary, writes summary.json, and exits 1 when a threshold failed —
 // naming it. docs/lab.md explains profiles and thresholds.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -124,6 +124,14 @@ function summaryJson(result: RunResult, baseUrl: string) {
   };
 }
 
+/** The local stack's demo admin (`npm run stack` writes .stack/demo-accounts.json), when there is one. */
+function demoAdmin(): { email: string; password: string } | undefined {
+  const file = path.join('.stack', 'demo-accounts.json');
+  if (!existsSync(file)) return undefined;
+  const accounts = JSON.parse(readFileSync(file, 'utf8')) as { admin?: { email: string; password: string } };
+  return accounts.admin ? { email: accounts.admin.email, password: accounts.admin.password } : undefined;
+}
+
 async function main() {
   let parsed;
   try {
@@ -137,6 +145,7 @@ async function main() {
         out: { type: 'string' },
         'admin-email': { type: 'string' },
         'admin-password': { type: 'string' },
+        restock: { type: 'string' },
       },
     });
   } catch (error) {
@@ -152,6 +161,14 @@ async function main() {
   } catch (error) {
     fail((error as Error).message);
   }
+  const restock = values.restock === undefined ? undefined : Number(values.restock);
+  if (restock !== undefined && !(Number.isInteger(restock) && restock > 0)) {
+    fail(`--restock must be a whole number of units, got ${values.restock}`);
+  }
+  const admin =
+    values['admin-email'] && values['admin-password']
+      ? { email: values['admin-email'], password: values['admin-password'] }
+      : demoAdmin();
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const abort = new AbortController();
@@ -165,10 +182,8 @@ async function main() {
     result = await runProfile(profile, {
       baseUrl,
       extraThresholds: values.threshold,
-      admin:
-        values['admin-email'] && values['admin-password']
-          ? { email: values['admin-email'], password: values['admin-password'] }
-          : undefined,
+      admin,
+      restockTo: restock,
       signal: abort.signal,
       log: (line) => process.stderr.write(`${tty ? '\n' : ''}${line}\n`),
       progress: (line) => {

@@ -1,8 +1,9 @@
 // One load run: set-up (the scenario's shoppers), the executor on the profile's schedule, thresholds judged every
 // second (sliding windows, abort-on-fail), a live progress line, then the summary.
+import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from './clock.js';
 import { durationOf, rateAt, runExecutor, validateSpec, type ExecutorResult } from './executors.js';
-import { Http } from './http.js';
+import { field, Http } from './http.js';
 import type { Profile } from './profiles.js';
 import { ERRORS, Recorder } from './recorder.js';
 import { prepareScenario, SCENARIOS } from './scenarios.js';
@@ -13,6 +14,8 @@ export interface RunOptions {
   baseUrl: string;
   extraThresholds?: string[];
   admin?: { email: string; password: string };
+  /** Before the run, top every product up to this many units (the Lab's restock; needs `admin`). */
+  restockTo?: number;
   clock?: Clock;
   /** The live progress line (one call a second). */
   progress?: (line: string) => void;
@@ -58,8 +61,11 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
   const recorder = new Recorder(clock.now());
   const http = new Http(options.baseUrl, clock, recorder);
   const abort = new AbortController();
+  // Every request in flight listens to it: hundreds at a time are expected, not a leak.
+  setMaxListeners(0, abort.signal);
   options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   try {
+    if (options.restockTo !== undefined) await restock(setup, options.restockTo, options.admin, log);
     const scenario = await prepareScenario(profile.scenario, { setup, http }, recorder, clock, {
       users: profile.users ?? 10,
       follow: profile.follow ?? 'sse',
@@ -110,6 +116,22 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
   } finally {
     await Promise.all([setup.close(), http.close()]);
   }
+}
+
+/** Tops every product up to `to` units through the Lab's API, as the admin. */
+async function restock(http: Http, to: number, admin: RunOptions['admin'], log: (line: string) => void) {
+  if (!admin) throw new Error('--restock needs an admin: --admin-email and --admin-password (or a local .stack)');
+  const login = await http.send('POST', '/api/auth/login', { body: admin });
+  const token = field(login, 'accessToken');
+  if (login.status !== 200 || !token) throw new Error(`the admin could not sign in (${login.status})`);
+  const res = await http.send('POST', '/api/lab/restock', {
+    body: { to },
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (res.status !== 200)
+    throw new Error(`the restock failed: POST /api/lab/restock answered ${res.status} ${res.text.slice(0, 200)}`);
+  const added = Object.values((res.json as { added?: Record<string, number> }).added ?? {}).reduce((a, b) => a + b, 0);
+  log(`restocked: every product topped up to ${to} units (${added} added)`);
 }
 
 function progressLine(profile: Profile, recorder: Recorder, elapsedMs: number, inFlight: number): string {

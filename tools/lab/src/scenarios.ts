@@ -104,6 +104,7 @@ export async function prepareScenario(
   }
 
   const shoppers = await createShoppers(setup, clock, Math.max(1, options.users), options.log);
+  /** The products listed, or undefined when the run stopped meanwhile. */
   const browse = async (shopper: Shopper, intendedStart: number, signal: AbortSignal) => {
     const res = await http.send('GET', '/api/products', {
       metric: 'browse',
@@ -126,7 +127,9 @@ export async function prepareScenario(
   return {
     async iteration({ intendedStart, index, signal }) {
       const shopper = shoppers[index % shoppers.length]!;
-      const products = (await browse(shopper, intendedStart, signal)).filter((p) => p.stock > 0);
+      const listed = await browse(shopper, intendedStart, signal);
+      if (!listed) return;
+      const products = listed.filter((p) => p.stock > 0);
       if (!check('a product in stock', products.length > 0)) return;
       const product = products[index % products.length]!;
       const placedAt = clock.now();
@@ -137,6 +140,7 @@ export async function prepareScenario(
         headers: { ...shopper.auth, 'idempotency-key': randomUUID() },
         signal,
       });
+      if (placed.aborted) return;
       const orderId = field(placed, 'orderId');
       if (!check('order accepted 202', placed.status === 202 && orderId !== undefined) || !orderId) return;
       recorder.count('orders placed', clock.now());
@@ -149,6 +153,8 @@ export async function prepareScenario(
           options.orderTimeoutMs,
           signal,
         );
+        // Stopped by the run (not by the stack): neither a completion nor a time-out.
+        if (followed.aborted) return recorder.count('orders abandoned', clock.now());
         check('order stream 200', followed.httpStatus === 200);
         status = followed.status;
       } else {

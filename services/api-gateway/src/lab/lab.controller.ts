@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
 import { validationErrorFromZod } from '@refarch/errors';
 import { BreakerRegistry, faultSettingsSchema } from '@refarch/resilience';
 import { AdminOnly } from '../auth/auth.guard.js';
+import { Cache } from '../cache/cache.js';
+import { PRODUCTS_KEY } from '../catalog/products.controller.js';
 import { GATEWAY_CONFIG, type GatewayConfig, type UpstreamName } from '../config.js';
 import { passThroughClientErrors, Upstreams } from '../upstreams.js';
 import { UnknownServiceError } from './lab.errors.js';
@@ -16,8 +18,31 @@ export class LabController {
   constructor(
     private readonly upstreams: Upstreams,
     private readonly breakers: BreakerRegistry,
+    private readonly cache: Cache,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
+
+  /**
+   * Puts stock in (inventory-service's `POST /admin/products/restock`: `{add: N}` or `{to: N}`, optionally `skus`):
+   * a load test sells the seeded catalog out. The cached product list is dropped once inventory has committed.
+   */
+  @Post('restock')
+  @HttpCode(200)
+  async restock(@Body() body: unknown) {
+    try {
+      const { body: result } = await this.upstreams.admin('inventory-service').request<unknown>({
+        method: 'POST',
+        path: '/admin/products/restock',
+        body: body ?? null,
+        headers: this.upstreams.adminHeaders(),
+        deadlineMs: this.config.COMPOSITION_TIMEOUT_MS * 2,
+      });
+      await this.cache.invalidate(PRODUCTS_KEY);
+      return result;
+    } catch (error) {
+      passThroughClientErrors(error);
+    }
+  }
 
   /** `{services: {<name>: [breakers] | null}, degraded: [names that did not answer]}` incl. the gateway's own. */
   @Get('breakers')

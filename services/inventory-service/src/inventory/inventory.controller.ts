@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { AdminTokenGuard } from '@refarch/admin';
 import { ZodValidationPipe } from '@refarch/bootstrap';
-import { orderIdSchema, ReserveDto, skuSchema } from './inventory.dto.js';
+import { orderIdSchema, ReserveDto, RestockDto, skuSchema } from './inventory.dto.js';
 import { InventoryService } from './inventory.service.js';
 
 const OrderId = new ZodValidationPipe(orderIdSchema);
@@ -42,5 +43,20 @@ export class InventoryController {
   @HttpCode(200)
   commit(@Param('orderId', OrderId) orderId: string) {
     return this.inventory.commit(orderId);
+  }
+
+  /** Puts stock in: `{add: N}` or `{to: N}`, optionally `skus` (the lab's restock; a load test sells out the seed). */
+  @Post('admin/products/restock')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  restock(@Body() body: RestockDto) {
+    return this.inventory.restock(body);
+  }
+
+  /** Per product: units put in, in stock, held and committed (npm run verify: stock + held + committed = put in). */
+  @Get('admin/stock-ledger')
+  @UseGuards(AdminTokenGuard)
+  ledger() {
+    return this.inventory.ledger();
   }
 }

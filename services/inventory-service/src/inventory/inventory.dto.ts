@@ -14,6 +14,25 @@ export const reserveSchema = z.strictObject({
 });
 export class ReserveDto extends ZodDto(reserveSchema) {}
 
+/** `{add: N}` puts N more units of each product in; `{to: N}` tops each up to at least N; `skus` limits it. */
+export const restockSchema = z
+  .strictObject({
+    add: z.number().int().min(1).max(1_000_000).optional(),
+    to: z.number().int().min(0).max(1_000_000).optional(),
+    skus: z.array(skuSchema).min(1).max(100).optional(),
+  })
+  .refine((body) => (body.add === undefined) !== (body.to === undefined), 'give exactly one of add or to');
+export class RestockDto extends ZodDto(restockSchema) {}
+
+/** One product's accounting: what was put in, and where it is now (npm run verify). */
+export interface StockLedgerLine {
+  sku: string;
+  putIn: number;
+  stock: number;
+  held: number;
+  committed: number;
+}
+
 export interface ProductView {
   sku: string;
   name: string;

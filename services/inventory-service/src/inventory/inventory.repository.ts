@@ -10,7 +10,7 @@ import {
   ReservationNotFoundError,
   UnknownSkuError,
 } from './inventory.errors.js';
-import type { ProductView, ReservationStatus, ReservationView } from './inventory.dto.js';
+import type { ProductView, ReservationStatus, ReservationView, StockLedgerLine } from './inventory.dto.js';
 
 type Item = { sku: string; quantity: number };
 
@@ -59,6 +59,51 @@ export class InventoryRepository {
   async products(): Promise<ProductView[]> {
     const { rows } = await this.pool.query<ProductView>(
       `SELECT sku, name, price_cents AS "priceCents", stock FROM products ORDER BY sku`,
+    );
+    return rows;
+  }
+
+  /**
+   * Puts stock in (`add` units each, or up to `to`), recording each movement in the same transaction; products
+   * already at `to` are left alone. Answers the units added per SKU; an unknown SKU is refused before anything.
+   */
+  async restock(change: { add?: number; to?: number; skus?: string[] }): Promise<Record<string, number>> {
+    return withTransaction(this.pool, async (client) => {
+      const { rows: known } = await client.query<{ sku: string }>(
+        `SELECT sku FROM products WHERE $1::text[] IS NULL OR sku = ANY($1) ORDER BY sku FOR UPDATE`,
+        [change.skus ?? null],
+      );
+      const unknown = (change.skus ?? []).filter((sku) => !known.some((k) => k.sku === sku));
+      if (unknown.length) throw new UnknownSkuError(unknown);
+      const { rows } = await client.query<{ sku: string; added: number }>(
+        `WITH wanted AS (
+           SELECT sku, CASE WHEN $2::int IS NOT NULL THEN $2::int ELSE greatest($3::int - stock, 0) END AS added
+             FROM products WHERE sku = ANY($1)
+         ), moved AS (
+           INSERT INTO stock_movements (sku, quantity, reason)
+           SELECT sku, added, 'restock' FROM wanted WHERE added > 0
+         )
+         UPDATE products p SET stock = p.stock + w.added, updated_at = now()
+           FROM wanted w WHERE p.sku = w.sku AND w.added > 0
+         RETURNING p.sku, w.added`,
+        [known.map((k) => k.sku), change.add ?? null, change.to ?? 0],
+      );
+      return Object.fromEntries(rows.map((r) => [r.sku, r.added]));
+    });
+  }
+
+  /** Each product's movements in, against its stock and its held and committed reservations. */
+  async ledger(): Promise<StockLedgerLine[]> {
+    const { rows } = await this.pool.query<StockLedgerLine>(
+      `SELECT p.sku,
+              (SELECT coalesce(sum(quantity), 0)::int FROM stock_movements m WHERE m.sku = p.sku) AS "putIn",
+              p.stock,
+              coalesce(sum(i.quantity) FILTER (WHERE r.status = 'HELD'), 0)::int AS held,
+              coalesce(sum(i.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS committed
+         FROM products p
+         LEFT JOIN reservation_items i ON i.sku = p.sku
+         LEFT JOIN reservations r ON r.id = i.reservation_id
+        GROUP BY p.sku ORDER BY p.sku`,
     );
     return rows;
   }

@@ -28,6 +28,16 @@ export class InventoryService {
     return this.repository.products();
   }
 
+  /** The admin restock: the units added per SKU, and the catalog after it. */
+  async restock(change: { add?: number; to?: number; skus?: string[] }) {
+    const added = await this.repository.restock(change);
+    return { added, products: await this.repository.products() };
+  }
+
+  ledger() {
+    return this.repository.ledger();
+  }
+
   async product(sku: string): Promise<ProductView> {
     const product = await this.repository.product(sku);
     if (!product) throw new ProductNotFoundError(sku);
