@@ -3,10 +3,10 @@
 import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from './clock.js';
 import { durationOf, rateAt, runExecutor, validateSpec, type ExecutorResult } from './executors.js';
-import { field, Http } from './http.js';
+import { Http } from './http.js';
 import type { Profile } from './profiles.js';
 import { ERRORS, Recorder } from './recorder.js';
-import { prepareScenario, SCENARIOS } from './scenarios.js';
+import { prepareScenario, SCENARIOS, signIn } from './scenarios.js';
 import { parseThreshold, ThresholdJudge, type Threshold, type Verdict } from './thresholds.js';
 import { formatMs, parseDuration } from './units.js';
 
@@ -121,12 +121,10 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
 /** Tops every product up to `to` units through the Lab's API, as the admin. */
 async function restock(http: Http, to: number, admin: RunOptions['admin'], log: (line: string) => void) {
   if (!admin) throw new Error('--restock needs an admin: --admin-email and --admin-password (or a local .stack)');
-  const login = await http.send('POST', '/api/auth/login', { body: admin });
-  const token = field(login, 'accessToken');
-  if (login.status !== 200 || !token) throw new Error(`the admin could not sign in (${login.status})`);
+  const auth = await signIn(http, admin, 'the admin');
   const res = await http.send('POST', '/api/lab/restock', {
     body: { to },
-    headers: { authorization: `Bearer ${token}` },
+    headers: auth,
   });
   if (res.status !== 200)
     throw new Error(`the restock failed: POST /api/lab/restock answered ${res.status} ${res.text.slice(0, 200)}`);

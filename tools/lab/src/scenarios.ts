@@ -29,6 +29,18 @@ interface Shopper {
   auth: Record<string, string>;
 }
 
+/** Signs `who` in: the bearer header of its access token, or an error saying what the gateway answered. */
+export async function signIn(http: Http, credentials: { email: string; password: string }, who: string) {
+  const login = await http.send('POST', '/api/auth/login', { body: credentials });
+  const token = field(login, 'accessToken');
+  if (login.status !== 200 || !token) {
+    throw new Error(
+      `${who} could not sign in: POST /api/auth/login answered ${login.status} ${login.text.slice(0, 200)}`,
+    );
+  }
+  return { authorization: `Bearer ${token}` };
+}
+
 /** Signs up and in `count` shoppers (`lab-<run>-<n>@example.com`), waiting out 429s as `Retry-After` says. */
 async function createShoppers(
   http: Http,
@@ -79,26 +91,14 @@ export async function prepareScenario(
 
   if (name === 'lab') {
     if (!options.admin) throw new Error('the lab scenario needs an admin: --admin-email and --admin-password');
-    const login = await setup.send('POST', '/api/auth/login', { body: options.admin });
-    if (login.status !== 200)
-      throw new Error(`the admin could not sign in: POST /api/auth/login answered ${login.status}`);
-    const auth = { authorization: `Bearer ${field(login, 'accessToken') ?? ''}` };
+    const auth = await signIn(setup, options.admin, 'the admin');
     return {
       async iteration({ intendedStart, signal }) {
-        const breakers = await http.send('GET', '/api/lab/breakers', {
-          metric: 'lab',
-          intendedStart,
-          headers: auth,
-          signal,
-        });
-        check('lab breakers 200', breakers.status === 200);
-        const faults = await http.send('GET', '/api/lab/faults', {
-          metric: 'lab',
-          intendedStart,
-          headers: auth,
-          signal,
-        });
-        check('lab faults 200', faults.status === 200);
+        for (const path of ['/api/lab/breakers', '/api/lab/faults']) {
+          const res = await http.send('GET', path, { metric: 'lab', intendedStart, headers: auth, signal });
+          if (res.aborted) return;
+          check(`${path} 200`, res.status === 200);
+        }
       },
     };
   }
@@ -112,6 +112,7 @@ export async function prepareScenario(
       headers: shopper.auth,
       signal,
     });
+    if (res.aborted) return undefined;
     const ok = check('products 200', res.status === 200 && Array.isArray(res.json));
     return ok ? (res.json as { sku: string; stock: number }[]) : [];
   };
@@ -159,12 +160,14 @@ export async function prepareScenario(
         status = followed.status;
       } else {
         const end = placedAt + options.orderTimeoutMs;
-        while (!signal.aborted && clock.now() < end) {
+        while (clock.now() < end) {
+          if (signal.aborted) return recorder.count('orders abandoned', clock.now());
           const res = await http.send('GET', `/api/orders/${orderId}`, {
             metric: 'poll',
             headers: shopper.auth,
             signal,
           });
+          if (res.aborted) return recorder.count('orders abandoned', clock.now());
           check('order 200', res.status === 200);
           status = field(res, 'status');
           if (status && TERMINAL.has(status)) break;
