@@ -1,19 +1,60 @@
 #!/usr/bin/env node
 // `npm run dlq -- list|replay|purge <queue> [--limit N]`: inspect, replay or purge a consumer queue's DLQ
-// (`<queue>.dlq`). Broker: RABBITMQ_URL, default amqp://guest:guest@127.0.0.1:5672. The same operations exist over
-// HTTP on every service that consumes: GET/POST/DELETE /admin/dlq/:queue (admin token).
+// (`<queue>.dlq`). `npm run dlq -- list` without a queue lists every consumer's DLQ with its depth — the consumers
+// of the service catalog (each reads the queue named after it), in `--namespace <ns>` when the stack runs in one.
+// Broker: RABBITMQ_URL, default amqp://guest:guest@127.0.0.1:5672. The same operations exist over HTTP on every
+// service that consumes: GET/POST/DELETE /admin/dlq/:queue (admin token).
 import { DlqAdmin } from '@refarch/messaging';
+import { loadCatalog } from './catalog.mjs';
 
-const [command, queue, ...rest] = process.argv.slice(2);
-const limitAt = rest.indexOf('--limit');
-const limit = limitAt >= 0 ? Number(rest[limitAt + 1]) : undefined;
-const usage = 'usage: npm run dlq -- list|replay|purge <queue> [--limit N]';
-if (!['list', 'replay', 'purge'].includes(command ?? '') || !queue || (limit !== undefined && !(limit > 0))) {
+const args = process.argv.slice(2);
+const option = (name) => {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const [, value] = args.splice(at, 2);
+  return value;
+};
+const limitText = option('--limit');
+const namespace = option('--namespace');
+const limit = limitText === undefined ? undefined : Number(limitText);
+const [command, queue, ...extra] = args;
+const usage = 'usage: npm run dlq -- list [<queue>] [--namespace NS] [--limit N] | replay|purge <queue> [--limit N]';
+if (
+  !['list', 'replay', 'purge'].includes(command ?? '') ||
+  (!queue && command !== 'list') ||
+  extra.length ||
+  (limit !== undefined && !(limit > 0)) ||
+  (namespace !== undefined && !/^[a-z0-9-]{1,40}$/.test(namespace))
+) {
   console.error(usage);
   process.exit(2);
 }
 const url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const admin = new DlqAdmin(url);
+if (command === 'list' && !queue) {
+  const queues = loadCatalog()
+    .filter((entry) => entry.consumes)
+    .map((entry) => (namespace ? `${namespace}.${entry.name}` : entry.name));
+  let total = 0;
+  let unreachable = false;
+  for (const name of queues) {
+    try {
+      const count = await admin.count(name);
+      total += count;
+      console.log(`${`${name}.dlq`.padEnd(40)} ${String(count).padStart(6)}`);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (!/NOT_FOUND|404/.test(text)) unreachable = true;
+      console.log(
+        `${`${name}.dlq`.padEnd(40)} ${/NOT_FOUND|404/.test(text) ? 'not declared (its consumer never started)' : `failed: ${text}`}`,
+      );
+    }
+  }
+  console.log(
+    `${total} dead-lettered message(s) in ${queues.length} DLQs${total ? ': npm run dlq -- list <queue> shows them' : ''}`,
+  );
+  process.exit(unreachable ? 1 : 0);
+}
 try {
   if (command === 'list') {
     const { queue: dlq, count, messages } = await admin.list(queue, limit ?? 20);
