@@ -6,12 +6,16 @@ import * as hdr from 'hdr-histogram-js';
 
 type Histogram = hdr.Histogram;
 
-const newHistogram = (): Histogram =>
+/**
+ * The run's histograms are plain 32-bit arrays (fast to record into); each second's are packed (small: a soak has
+ * thousands of them).
+ */
+const newHistogram = (packed = false): Histogram =>
   hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000, // an hour, in µs
     numberOfSignificantValueDigits: 3,
-    bitBucketSize: 'packed',
+    bitBucketSize: packed ? 'packed' : 32,
     useWebAssembly: false,
   });
 
@@ -74,10 +78,11 @@ export class Recorder {
     const corrected = Math.max(1, Math.round((doneAt - intendedStart) * 1_000));
     const raw = Math.max(1, Math.round((doneAt - sentAt) * 1_000));
     const second = this.second(doneAt);
-    for (const metric of new Set(request ? [name, ALL_REQUESTS] : [name])) {
+    for (const metric of request && name !== ALL_REQUESTS ? [name, ALL_REQUESTS] : [name]) {
       for (const store of [this.latencies, second.latencies]) {
         let entry = store.get(metric);
-        if (!entry) store.set(metric, (entry = { corrected: newHistogram(), raw: newHistogram() }));
+        const packed = store !== this.latencies;
+        if (!entry) store.set(metric, (entry = { corrected: newHistogram(packed), raw: newHistogram(packed) }));
         entry.corrected.recordValue(corrected);
         entry.raw.recordValue(raw);
       }
@@ -117,7 +122,7 @@ export class Recorder {
     if (!window) return this.latencies.get(name)?.[kind];
     const parts = this.window(...window).flatMap((s) => s.latencies.get(name)?.[kind] ?? []);
     if (!parts.length) return undefined;
-    const merged = newHistogram();
+    const merged = newHistogram(true);
     for (const part of parts) merged.add(part);
     return merged;
   }
