@@ -30,6 +30,8 @@ if (
   process.exit(2);
 }
 const url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** A queue that does not exist: RabbitMQ's 404 NOT_FOUND channel error. */
+const notFound = (error) => /NOT_FOUND|404/.test(error instanceof Error ? error.message : String(error));
 const admin = new DlqAdmin(url);
 if (command === 'list' && !queue) {
   const queues = loadCatalog()
@@ -43,11 +45,9 @@ if (command === 'list' && !queue) {
       total += count;
       console.log(`${`${name}.dlq`.padEnd(40)} ${String(count).padStart(6)}`);
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      if (!/NOT_FOUND|404/.test(text)) unreachable = true;
-      console.log(
-        `${`${name}.dlq`.padEnd(40)} ${/NOT_FOUND|404/.test(text) ? 'not declared (its consumer never started)' : `failed: ${text}`}`,
-      );
+      if (!notFound(error)) unreachable = true;
+      const why = notFound(error) ? 'not declared (its consumer never started)' : `failed: ${error.message ?? error}`;
+      console.log(`${`${name}.dlq`.padEnd(40)} ${why}`);
     }
   }
   console.log(
@@ -74,7 +74,8 @@ try {
     console.log(`purged ${await admin.purge(queue)} message(s) from ${queue}.dlq`);
   }
 } catch (error) {
-  const text = error instanceof Error ? error.message : String(error);
-  console.error(/NOT_FOUND|404/.test(text) ? `no queue ${queue}.dlq on ${new URL(url).host}` : `failed: ${text}`);
+  console.error(
+    notFound(error) ? `no queue ${queue}.dlq on ${new URL(url).host}` : `failed: ${error.message ?? error}`,
+  );
   process.exit(1);
 }

@@ -10,7 +10,7 @@
 //   replicas (at most one pod down at a time, whatever the autoscaler's count).
 // The service generators write the same files (tools/plugin); the text is what Prettier would leave (lint checks).
 // `--check` exits 1 when a file is stale.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog } from './catalog.mjs';
@@ -25,7 +25,7 @@ async function main() {
   const stale = [];
   for (const [file, text] of Object.entries(scalingFiles(loadCatalog()))) {
     const target = path.join(ROOT, file);
-    const current = readFileSync(target, { encoding: 'utf8', flag: 'a+' });
+    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
     if (current === text) continue;
     if (check) stale.push(file);
     else {

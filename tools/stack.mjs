@@ -327,7 +327,10 @@ if (missing.length) {
 }
 console.log(`infrastructure: ${needed.map((k) => `${INFRA[k].label} ✓`).join('  ')}`);
 if (options.profile === 'load') {
-  console.log('profile load: the gateway rate-limits at 100000 requests a minute per IP and per user; logs at warn');
+  const { RATE_LIMIT_POINTS, RATE_LIMIT_ANONYMOUS_POINTS } = PROFILES.load['api-gateway'];
+  console.log(
+    `profile load: the gateway rate-limits at ${RATE_LIMIT_POINTS} requests a minute per user and ${RATE_LIMIT_ANONYMOUS_POINTS} per IP; logs at ${PROFILES.load.all.LOG_LEVEL}`,
+  );
 }
 
 // Embedded defaults: what a service talks to but serves without (catalog `uses`), started here when nothing answers.

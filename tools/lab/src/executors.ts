@@ -53,19 +53,31 @@ export function durationOf(spec: ExecutorSpec): number {
   return parseDuration(spec.duration);
 }
 
-/** The arrival rate (iterations/s) the spec asks for `t` ms into the run. */
-export function rateAt(spec: ExecutorSpec, t: number): number {
-  if (spec.executor === 'constant-arrival-rate') return t < parseDuration(spec.duration) ? spec.rate : 0;
-  if (spec.executor === 'constant-vus') return 0;
+/** The arrival rate (iterations/s) the spec asks for, as a function of ms into the run (durations parsed once). */
+function rateFunction(spec: ExecutorSpec): (t: number) => number {
+  if (spec.executor === 'constant-vus') return () => 0;
+  if (spec.executor === 'constant-arrival-rate') {
+    const total = parseDuration(spec.duration);
+    return (t) => (t < total ? spec.rate : 0);
+  }
   let from = spec.startRate;
   let offset = 0;
-  for (const [i, stage] of spec.stages.entries()) {
+  const segments = spec.stages.map((stage, i) => {
     const length = parseDuration(stage.duration, `stage ${i + 1}'s duration`);
-    if (t < offset + length) return from + ((stage.target - from) * (t - offset)) / length;
+    const segment = { from, to: stage.target, start: offset, length };
     offset += length;
     from = stage.target;
-  }
-  return 0;
+    return segment;
+  });
+  return (t) => {
+    const s = segments.find((segment) => t < segment.start + segment.length);
+    return s ? s.from + ((s.to - s.from) * (t - s.start)) / s.length : 0;
+  };
+}
+
+/** The arrival rate (iterations/s) the spec asks for `t` ms into the run. */
+export function rateAt(spec: ExecutorSpec, t: number): number {
+  return rateFunction(spec)(t);
 }
 
 /** The intended start offsets (ms from the run's start) of an arrival-rate spec's iterations, in order. */
@@ -80,9 +92,10 @@ export function* arrivals(spec: ExecutorSpec): Generator<number> {
   if (spec.executor !== 'ramping-arrival-rate') return;
   // The rate integrated in 1 ms steps (midpoint rule: exact on the linear stages): an iteration is due each time the
   // count of arrivals passes a whole number.
+  const rate = rateFunction(spec);
   let due = 0;
   for (let t = 0; t < total; t++) {
-    due += rateAt(spec, t + 0.5) / 1_000;
+    due += rate(t + 0.5) / 1_000;
     while (due >= 1 - 1e-9) {
       due -= 1;
       yield t;

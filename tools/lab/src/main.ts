@@ -12,7 +12,7 @@ import { runProfile, type RunResult } from './run.js';
 import { describeValue } from './thresholds.js';
 import { formatMs, parseDuration } from './units.js';
 
-const USAGE = `usage: npm run load -- <${Object.keys(PROFILES).join('|')}|./profile.mjs> [--base-url URL] [--threshold '<expression>'] [--duration 30s] [--rate N] [--out DIR]`;
+const USAGE = `usage: npm run load -- <${Object.keys(PROFILES).join('|')}|./profile.mjs> [--base-url URL] [--threshold '<expression>'] [--duration 30s] [--rate N] [--out DIR] [--restock N] [--admin-email E --admin-password P]`;
 
 function fail(message: string): never {
   process.stderr.write(`load: ${message}\n`);

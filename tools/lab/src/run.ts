@@ -83,7 +83,7 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
       const elapsed = clock.now() - runStart;
       const seconds = Math.floor(elapsed / 1_000);
       const broke = judge.tick(seconds - 1);
-      const aborting = [...broke, ...judge.failingNow(elapsed)].find((v) => v.threshold.abortOnFail);
+      const aborting = [...broke.filter((v) => v.threshold.abortOnFail), ...judge.abortingNow(elapsed)][0];
       if (aborting && !abortedBy) {
         abortedBy = aborting;
         log(`aborting: threshold "${aborting.threshold.source}" failed (${aborting.detail})`);

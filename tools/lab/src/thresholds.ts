@@ -171,10 +171,10 @@ export class ThresholdJudge {
     return now;
   }
 
-  /** Whole-run thresholds that fail on what is recorded now, past their delay (for abortOnFail). */
-  failingNow(elapsedMs: number): Verdict[] {
+  /** Whole-run thresholds that abort on failure and fail on what is recorded now, past their delay. */
+  abortingNow(elapsedMs: number): Verdict[] {
     return this.thresholds
-      .filter((t) => !t.windowMs && elapsedMs >= (t.delayMs ?? 0))
+      .filter((t) => t.abortOnFail && !t.windowMs && elapsedMs >= (t.delayMs ?? 0))
       .map((t) => this.judge(t))
       .filter((v) => !v.ok && v.actual !== undefined);
   }

@@ -87,7 +87,7 @@ describe('ThresholdJudge', () => {
       [parseThreshold('errors rate < 1%', { abortOnFail: true, delay: '2s' })],
       recorder,
     );
-    expect(judge.failingNow(1_000)).toEqual([]);
-    expect(judge.failingNow(2_000)).toMatchObject([{ ok: false, detail: '100.00%' }]);
+    expect(judge.abortingNow(1_000)).toEqual([]);
+    expect(judge.abortingNow(2_000)).toMatchObject([{ ok: false, detail: '100.00%' }]);
   });
 });

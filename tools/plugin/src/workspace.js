@@ -15,6 +15,14 @@ export const IMAGE_LISTS = ['k8s/components/microk8s/kustomization.yaml', 'k8s/o
 export const DATABASES = 'k8s/base/postgres/databases.sh';
 /** The development Secrets: a generated PostgreSQL service's role gets its dev password here. */
 export const DEV_SECRETS = 'k8s/components/dev-secrets/kustomization.yaml';
+
+/** Edits the `literals` of the dev-secrets component's `postgres-credentials` generator (one `<role>=<password>` each). */
+export function editPostgresDevPasswords(tree, edit) {
+  editYaml(tree, DEV_SECRETS, (doc) => {
+    const postgres = doc.get('secretGenerator').items.find((item) => item.get('name') === 'postgres-credentials');
+    edit(postgres.get('literals'));
+  });
+}
 export const COMPOSE = 'docker/compose.yaml';
 export const EVENTS = 'libs/contracts/src/events.ts';
 export const EXAMPLES = 'libs/contracts/src/examples.ts';

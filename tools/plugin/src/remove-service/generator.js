@@ -10,7 +10,7 @@ import {
   COMPOSE,
   constCase,
   DATABASES,
-  DEV_SECRETS,
+  editPostgresDevPasswords,
   editText,
   editYaml,
   EVENTS,
@@ -102,9 +102,7 @@ export default async function removeServiceGenerator(tree, { name, skipInstall, 
         .replace(new RegExp(`^# ${escape(name)} \\(generated\\)\\n`, 'm'), '')
         .replace(new RegExp(`^database refarch_${escape(entry.database.name)}\\n`, 'm'), ''),
     );
-    editYaml(tree, DEV_SECRETS, (doc) => {
-      const postgres = doc.get('secretGenerator').items.find((item) => item.get('name') === 'postgres-credentials');
-      const literals = postgres.get('literals');
+    editPostgresDevPasswords(tree, (literals) => {
       literals.items = literals.items.filter(
         (item) => !String(item.value ?? item).startsWith(`refarch_${entry.database.name}=`),
       );

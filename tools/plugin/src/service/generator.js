@@ -13,7 +13,7 @@ import {
   COMPOSE,
   constCase,
   DATABASES,
-  DEV_SECRETS,
+  editPostgresDevPasswords,
   editText,
   editYaml,
   EVENT,
@@ -330,10 +330,7 @@ function writeKubernetes(tree, o) {
       (text) => `${text.trimEnd()}\n# ${o.name} (generated)\ndatabase refarch_${o.database}\n`,
     );
     // Its role's development password (production's comes from the secret manager: k8s/README.md).
-    editYaml(tree, DEV_SECRETS, (doc) => {
-      const postgres = doc.get('secretGenerator').items.find((item) => item.get('name') === 'postgres-credentials');
-      postgres.get('literals').add(`refarch_${o.database}=refarch-dev-only-${o.database}`);
-    });
+    editPostgresDevPasswords(tree, (literals) => literals.add(`refarch_${o.database}=refarch-dev-only-${o.database}`));
   }
 }
 
