@@ -125,11 +125,13 @@ function summaryJson(result: RunResult, baseUrl: string) {
 }
 
 /** The local stack's demo admin (`npm run stack` writes .stack/demo-accounts.json), when there is one. */
-function demoAdmin(): { email: string; password: string } | undefined {
+function demoAdmin(): { email: string; password: string; who: string } | undefined {
   const file = path.join('.stack', 'demo-accounts.json');
   if (!existsSync(file)) return undefined;
   const accounts = JSON.parse(readFileSync(file, 'utf8')) as { admin?: { email: string; password: string } };
-  return accounts.admin ? { email: accounts.admin.email, password: accounts.admin.password } : undefined;
+  if (!accounts.admin) return undefined;
+  const who = `the demo admin of ${file} (${accounts.admin.email}; --admin-email and --admin-password choose another)`;
+  return { email: accounts.admin.email, password: accounts.admin.password, who };
 }
 
 async function main() {

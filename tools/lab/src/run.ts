@@ -13,7 +13,8 @@ import { formatMs, parseDuration } from './units.js';
 export interface RunOptions {
   baseUrl: string;
   extraThresholds?: string[];
-  admin?: { email: string; password: string };
+  /** `who`: where the credentials came from, for the error when they are refused. */
+  admin?: { email: string; password: string; who?: string };
   /** Before the run, top every product up to this many units (the Lab's restock; needs `admin`). */
   restockTo?: number;
   clock?: Clock;
@@ -121,7 +122,7 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
 /** Tops every product up to `to` units through the Lab's API, as the admin. */
 async function restock(http: Http, to: number, admin: RunOptions['admin'], log: (line: string) => void) {
   if (!admin) throw new Error('--restock needs an admin: --admin-email and --admin-password (or a local .stack)');
-  const auth = await signIn(http, admin, 'the admin');
+  const auth = await signIn(http, admin, admin.who ?? 'the admin');
   const res = await http.send('POST', '/api/lab/restock', {
     body: { to },
     headers: auth,

@@ -16,7 +16,8 @@ export interface ScenarioOptions {
   users: number;
   follow: 'sse' | 'poll';
   orderTimeoutMs: number;
-  admin?: { email: string; password: string };
+  /** `who`: where the credentials came from, for the error when they are refused. */
+  admin?: { email: string; password: string; who?: string };
   /** Progress of the set-up (creating shoppers), one line each. */
   log: (line: string) => void;
 }
@@ -91,7 +92,7 @@ export async function prepareScenario(
 
   if (name === 'lab') {
     if (!options.admin) throw new Error('the lab scenario needs an admin: --admin-email and --admin-password');
-    const auth = await signIn(setup, options.admin, 'the admin');
+    const auth = await signIn(setup, options.admin, options.admin.who ?? 'the admin');
     return {
       async iteration({ intendedStart, signal }) {
         for (const path of ['/api/lab/breakers', '/api/lab/faults']) {
