@@ -24,6 +24,8 @@ const options = {
   traces: false,
   prometheusPort: 9090,
   profile: undefined,
+  faultProxy: false,
+  faultProxyPort: 8474,
 };
 
 /**
@@ -101,6 +103,10 @@ const USAGE = `usage: npm run stack [-- options]
   --observe                also start Prometheus (Debian's prometheus package) scraping every service, with the
                            alert rules of k8s/components/monitoring (docs/observability.md)
   --prometheus-port <n>    its port (default 9090)
+  --fault-proxy            a TCP proxy between every service and each of its dependencies, with an API on
+                           127.0.0.1:8474 to break one link (latency, timeout, reset, down): npm run experiment's
+                           network faults (docs/lab.md)
+  --fault-proxy-port <n>   its API's port (default 8474)
   --profile load           rate limits sized for a load generator on this machine, logs at warn (docs/lab.md)
   --traces                 every service records OpenTelemetry spans to <state-dir>/traces/<service>.jsonl (OTLP
                            JSON); \`npm run trace -- <orderId|traceId>\` prints one as a waterfall`;
@@ -123,6 +129,8 @@ function parseArgs(argv) {
     else if (arg === '--namespace') options.namespace = value(i++);
     else if (arg === '--observe') options.observe = true;
     else if (arg === '--traces') options.traces = true;
+    else if (arg === '--fault-proxy') options.faultProxy = true;
+    else if (arg === '--fault-proxy-port') options.faultProxyPort = Number(value(i++));
     else if (arg === '--profile') {
       options.profile = value(i++);
       if (!PROFILES[options.profile]) {
@@ -400,6 +408,53 @@ const ctx = {
   },
 };
 
+// --fault-proxy: every service reaches each dependency through a link of its own (`<service>-><dependency>`), so
+// an experiment can break one service's database without touching the others' (tools/lab/src/fault-proxy.ts).
+const faultProxy = options.faultProxy ? await startFaultProxyForStack() : undefined;
+
+async function startFaultProxyForStack() {
+  const { startFaultProxy } = await import('../tools/lab/dist/fault-proxy.js');
+  let proxy;
+  try {
+    proxy = await startFaultProxy(options.faultProxyPort);
+  } catch (error) {
+    console.error(`--fault-proxy: cannot listen on 127.0.0.1:${options.faultProxyPort} (${error.message})`);
+    process.exit(1);
+  }
+  for (const service of selected) {
+    const routes = {};
+    for (const kind of service.needs) {
+      const target = new URL(INFRA[kind].url);
+      const port = Number(target.port || DEFAULT_PORTS[target.protocol]);
+      routes[`${target.hostname}:${port}`] = await proxy.add(`${service.name}->${kind}`, {
+        host: target.hostname,
+        port,
+      });
+    }
+    service.proxied = routes;
+  }
+  writeFileSync(path.join(options.stateDir, 'fault-proxy.json'), `${JSON.stringify({ url: proxy.url }, null, 2)}\n`);
+  console.log(`fault proxy: ${proxy.links.size} links, API ${proxy.url}/links (docs/lab.md)`);
+  return proxy;
+}
+
+/** A service's environment with every dependency URL pointed at its own link of the fault proxy. */
+function throughProxy(service, env) {
+  if (!service.proxied) return env;
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => {
+      if (typeof value !== 'string' || !/^[a-z+]+:\/\//.test(value)) return [key, value];
+      const url = new URL(value);
+      const port = Number(url.port || DEFAULT_PORTS[url.protocol]);
+      const proxied = service.proxied[`${url.hostname}:${port}`];
+      if (!proxied) return [key, value];
+      url.hostname = '127.0.0.1';
+      url.port = String(proxied);
+      return [key, url.toString()];
+    }),
+  );
+}
+
 // 3. Start in order, each ready before the next
 const children = new Map();
 let stopping = false;
@@ -426,7 +481,7 @@ function launch(service, restarts) {
       ...(options.traces
         ? { OTEL_SERVICE_NAME: service.name, REFARCH_TRACES_FILE: path.join(tracesDir, `${service.name}.jsonl`) }
         : {}),
-      ...service.env(ctx),
+      ...throughProxy(service, service.env(ctx)),
       ...(options.profile ? { ...PROFILES[options.profile].all, ...PROFILES[options.profile][service.name] } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -467,6 +522,10 @@ async function stopAll(code) {
   );
   await Promise.all(exits);
   for (const { child } of embedded) if (child.exitCode === null) child.kill('SIGTERM');
+  if (faultProxy) {
+    rmSync(path.join(options.stateDir, 'fault-proxy.json'), { force: true });
+    await faultProxy.close();
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));

@@ -36,6 +36,7 @@ export type PlatformConfig = Readonly<
     | 'FAULT_MODE'
     | 'FAULT_ERROR_RATE'
     | 'FAULT_LATENCY_MS'
+    | 'BREAKERS'
   >
 >;
 
@@ -82,6 +83,7 @@ export async function createService(rootModule: Type | DynamicModule, options: S
       AdminModule.forRoot(config.ADMIN_TOKEN || undefined),
       ResilienceModule.forRoot({
         caller: name,
+        ...(config.BREAKERS === 'off' ? { breakerDefaults: { enabled: false } } : {}),
         faults: { mode: config.FAULT_MODE, errorRate: config.FAULT_ERROR_RATE, latencyMs: config.FAULT_LATENCY_MS },
       }),
       rootModule,

@@ -140,6 +140,11 @@ export const serviceEnv = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,40}$/, 'must be 1–40 lower-case letters, digits or -')
     .optional(),
+  /**
+   * `off` never opens a breaker (calls still time out and retry): weakened resilience on purpose, to see what the
+   * breakers buy — the lab's breaker assertions fail with it (docs/lab.md). Never in production.
+   */
+  BREAKERS: z.enum(['on', 'off']).default('on'),
   /** Fault injection at start (libs/resilience): off | error | latency | hang. */
   FAULT_MODE: z.enum(['off', 'error', 'latency', 'hang']).default('off'),
   /** Fraction of business requests a fault affects, 0..1. */

@@ -64,6 +64,14 @@ describe('Breaker (opossum) with a fake clock', () => {
     expect(await metric(registry, 'circuit_breaker_calls_total', { result: 'failure' })).toBe(6);
   });
 
+  it('never opens when disabled (BREAKERS=off): every call still reaches the dependency', async () => {
+    const disabled = breakers.get('weak', { enabled: false });
+    const fn = jest.fn(boom);
+    for (let i = 0; i < 30; i++) await expect(disabled.execute(fn)).rejects.toThrow('boom');
+    expect(disabled.state).toBe('closed');
+    expect(fn).toHaveBeenCalledTimes(30);
+  });
+
   it('lets exactly one probe through when half-open, and closes when it succeeds', async () => {
     await failTimes(10);
     expect(breaker.state).toBe('open');

@@ -17,6 +17,8 @@ export interface BreakerOptions {
   rollingWindowBuckets: number;
   /** How long an open breaker rejects before letting one probe through (half-open). */
   resetTimeoutMs: number;
+  /** `false`: the breaker never opens (BREAKERS=off, weakened resilience for the lab); default true. */
+  enabled?: boolean;
 }
 
 /**
@@ -90,6 +92,7 @@ export class Breaker {
       rollingCountTimeout: options.rollingWindowMs,
       rollingCountBuckets: options.rollingWindowBuckets,
       resetTimeout: options.resetTimeoutMs,
+      enabled: options.enabled ?? true,
       errorFilter: isCallerFault,
       // One shared bucket-rotation timer for all breakers instead of two intervals each.
       rotateBucketController: rotate,

@@ -105,4 +105,19 @@ export function orderStoreContract(setup: () => StoreUnderTest) {
     const listed = await store.listByUser(user, 10);
     expect(listed.map((o) => o.orderId)).toEqual([b.orderId, a.orderId]);
   });
+
+  it('gives every order’s status and total in its ledger, oldest first', async () => {
+    const { store } = setup();
+    const a = newOrder();
+    const b = newOrder();
+    await store.create(a, created(a));
+    await store.create(b, created(b));
+    await store.transition(a.orderId, 'APPROVED', undefined, approved);
+    const ledger = await store.ledger();
+    const mine = ledger.filter((o) => o.orderId === a.orderId || o.orderId === b.orderId);
+    expect(mine).toEqual([
+      { orderId: a.orderId, status: 'APPROVED', totalCents: a.totalCents },
+      { orderId: b.orderId, status: 'PENDING', totalCents: b.totalCents },
+    ]);
+  });
 }

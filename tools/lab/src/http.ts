@@ -1,5 +1,6 @@
 // One keep-alive connection pool for the whole run (undici 7), and a request that records its latency from the
 // iteration's intended start and from the moment it was sent.
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { Clock } from './clock.js';
 import type { Recorder } from './recorder.js';
@@ -45,6 +46,8 @@ export class Http {
     } = {},
   ): Promise<Response> {
     const sentAt = this.clock.now();
+    // Our own id on every measured request, so a slow one can be found in the logs and traces even without an answer.
+    const id = options.metric ? `lab-${randomUUID()}` : undefined;
     let response: Response;
     try {
       const res = await request(`${this.baseUrl}${path}`, {
@@ -52,6 +55,7 @@ export class Http {
         dispatcher: this.agent,
         headers: {
           ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(id ? { 'x-correlation-id': id } : {}),
           ...options.headers,
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -79,7 +83,10 @@ export class Http {
       };
     }
     if (options.metric && this.recorder) {
-      this.recorder.latency(options.metric, options.intendedStart ?? sentAt, sentAt, this.clock.now());
+      this.recorder.latency(options.metric, options.intendedStart ?? sentAt, sentAt, this.clock.now(), true, {
+        id: id!,
+        status: response.status,
+      });
     }
     return response;
   }

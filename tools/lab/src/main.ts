@@ -3,10 +3,11 @@
 // [--out DIR] [--restock N] [--admin-email E --admin-password P]`: runs a load profile against the stack (default the local
 // gateway), prints a live progress line and a summary, writes summary.json, and exits 1 when a threshold failed —
 // naming it. docs/lab.md explains profiles and thresholds.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
 import { PROFILES, type Profile } from './profiles.js';
 import { runProfile, type RunResult } from './run.js';
 import { describeValue } from './thresholds.js';
@@ -124,29 +125,17 @@ function summaryJson(result: RunResult, baseUrl: string) {
   };
 }
 
-/** The local stack's demo admin (`npm run stack` writes .stack/demo-accounts.json), when there is one. */
-function demoAdmin(): { email: string; password: string; who: string } | undefined {
-  const file = path.join('.stack', 'demo-accounts.json');
-  if (!existsSync(file)) return undefined;
-  const accounts = JSON.parse(readFileSync(file, 'utf8')) as { admin?: { email: string; password: string } };
-  if (!accounts.admin) return undefined;
-  const who = `the demo admin of ${file} (${accounts.admin.email}; --admin-email and --admin-password choose another)`;
-  return { email: accounts.admin.email, password: accounts.admin.password, who };
-}
-
 async function main() {
   let parsed;
   try {
     parsed = parseArgs({
       allowPositionals: true,
       options: {
-        'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+        ...COMMON_OPTIONS,
         threshold: { type: 'string', multiple: true, default: [] },
         duration: { type: 'string' },
         rate: { type: 'string' },
         out: { type: 'string' },
-        'admin-email': { type: 'string' },
-        'admin-password': { type: 'string' },
         restock: { type: 'string' },
       },
     });
@@ -155,8 +144,12 @@ async function main() {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) fail(USAGE);
-  const baseUrl = values['base-url'].replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+$/.test(baseUrl)) fail(`--base-url must be an http(s) origin, got ${baseUrl}`);
+  let baseUrl: string;
+  try {
+    baseUrl = baseUrlFrom(values['base-url']);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   let profile: Profile;
   try {
     profile = override(await loadProfile(positionals[0]!), values.duration, values.rate);
@@ -167,10 +160,7 @@ async function main() {
   if (restock !== undefined && !(Number.isInteger(restock) && restock > 0)) {
     fail(`--restock must be a whole number of units, got ${values.restock}`);
   }
-  const admin =
-    values['admin-email'] && values['admin-password']
-      ? { email: values['admin-email'], password: values['admin-password'] }
-      : demoAdmin();
+  const admin = adminFrom(values);
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const abort = new AbortController();

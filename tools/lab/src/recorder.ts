@@ -27,10 +27,33 @@ interface Rate {
   passes: number;
   fails: number;
 }
+/** One of the slowest requests of a second: what the report lists per fault window. */
+export interface SlowRequest {
+  metric: string;
+  ms: number;
+  /** The request's `x-correlation-id` (the order id for a saga completion): `npm run trace -- <id>` finds it. */
+  id: string;
+  status?: number;
+}
+/** How many of each second's slowest requests are kept. */
+const SLOWEST_PER_SECOND = 3;
+
 interface Second {
+  slowest: SlowRequest[];
   latencies: Map<string, Latency>;
   rates: Map<string, Rate>;
   counts: Map<string, number>;
+}
+
+export interface TimelineSecond {
+  second: number;
+  requests: number;
+  /** Failed checks that second, of `checks`. */
+  errors: number;
+  checks: number;
+  p99Ms?: number;
+  latencies: Record<string, { p50: number; p90: number; p99: number; count: number }>;
+  counts: Record<string, number>;
 }
 
 export interface LatencySummary {
@@ -65,19 +88,44 @@ export class Recorder {
   private second(at: number): Second {
     const index = Math.max(0, Math.floor((at - this.start) / 1_000));
     for (let i = this.seconds.length; i <= index; i++) {
-      this.seconds.push({ latencies: new Map(), rates: new Map(), counts: new Map() });
+      this.seconds.push({ slowest: [], latencies: new Map(), rates: new Map(), counts: new Map() });
     }
     return this.seconds[index]!;
+  }
+
+  /** The slowest requests recorded in seconds [from, to), slowest first. */
+  slowestIn(from: number, to: number, limit = 5): (SlowRequest & { second: number })[] {
+    const found: (SlowRequest & { second: number })[] = [];
+    for (let s = Math.max(0, from); s < Math.min(to, this.seconds.length); s++) {
+      for (const r of this.seconds[s]!.slowest) found.push({ ...r, second: s });
+    }
+    return found.sort((a, b) => b.ms - a.ms).slice(0, limit);
   }
 
   /**
    * A latency, `intendedStart`, `sentAt` and `doneAt` in clock ms; a request's also counts in `http` (not so a
    * journey's, such as saga completion: `request: false`).
    */
-  latency(name: string, intendedStart: number, sentAt: number, doneAt: number, request = true): void {
+  latency(
+    name: string,
+    intendedStart: number,
+    sentAt: number,
+    doneAt: number,
+    request = true,
+    slow?: Omit<SlowRequest, 'metric' | 'ms'>,
+  ): void {
     const corrected = Math.max(1, Math.round((doneAt - intendedStart) * 1_000));
     const raw = Math.max(1, Math.round((doneAt - sentAt) * 1_000));
     const second = this.second(doneAt);
+    if (slow) {
+      const ms = corrected / 1_000;
+      const { slowest } = second;
+      if (slowest.length < SLOWEST_PER_SECOND || ms > slowest.at(-1)!.ms) {
+        slowest.push({ metric: name, ms, ...slow });
+        slowest.sort((a, b) => b.ms - a.ms);
+        slowest.length = Math.min(slowest.length, SLOWEST_PER_SECOND);
+      }
+    }
     for (const metric of request && name !== ALL_REQUESTS ? [name, ALL_REQUESTS] : [name]) {
       for (const store of [this.latencies, second.latencies]) {
         let entry = store.get(metric);
@@ -178,7 +226,8 @@ export class Recorder {
   }
 
   /** One entry per second: requests, errors, order outcomes, p99 of all requests (corrected). */
-  timeline(): { second: number; requests: number; errors: number; p99Ms?: number; counts: Record<string, number> }[] {
+  /** Each second of the run: requests, errors of checks, percentiles (from the intended start) per latency, counts. */
+  timeline(): TimelineSecond[] {
     return this.seconds.map((s, second) => {
       const all = s.latencies.get(ALL_REQUESTS)?.corrected;
       const errors = s.rates.get(ERRORS);
@@ -186,7 +235,19 @@ export class Recorder {
         second,
         requests: all?.totalCount ?? 0,
         errors: errors?.passes ?? 0,
+        checks: (errors?.passes ?? 0) + (errors?.fails ?? 0),
         ...(all && all.totalCount ? { p99Ms: all.getValueAtPercentile(99) / 1_000 } : {}),
+        latencies: Object.fromEntries(
+          [...s.latencies].map(([name, { corrected }]) => [
+            name,
+            {
+              p50: corrected.getValueAtPercentile(50) / 1_000,
+              p90: corrected.getValueAtPercentile(90) / 1_000,
+              p99: corrected.getValueAtPercentile(99) / 1_000,
+              count: corrected.totalCount,
+            },
+          ]),
+        ),
         counts: Object.fromEntries(s.counts),
       };
     });

@@ -32,7 +32,9 @@ interface Shopper {
 
 /** Signs `who` in: the bearer header of its access token, or an error saying what the gateway answered. */
 export async function signIn(http: Http, credentials: { email: string; password: string }, who: string) {
-  const login = await http.send('POST', '/api/auth/login', { body: credentials });
+  const login = await http.send('POST', '/api/auth/login', {
+    body: { email: credentials.email, password: credentials.password },
+  });
   const token = field(login, 'accessToken');
   if (login.status !== 200 || !token) {
     throw new Error(
@@ -180,7 +182,7 @@ export async function prepareScenario(
       recorder.rate('orders completed', completed, now);
       if (completed) {
         // From the moment the shopper clicked "place" to the terminal status on their screen.
-        recorder.latency('saga completion', placedAt, placedAt, now, false);
+        recorder.latency('saga completion', placedAt, placedAt, now, false, { id: orderId });
         recorder.count(status === 'APPROVED' ? 'orders approved' : 'orders rejected', now);
       } else recorder.count('orders timed out', now);
     },

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
 import { validationErrorFromZod } from '@refarch/errors';
-import { BreakerRegistry, faultSettingsSchema } from '@refarch/resilience';
+import { BreakerRegistry, faultSettingsSchema, HttpStatusError } from '@refarch/resilience';
 import { AdminOnly } from '../auth/auth.guard.js';
 import { Cache } from '../cache/cache.js';
 import { PRODUCTS_KEY } from '../catalog/products.controller.js';
@@ -51,6 +51,32 @@ export class LabController {
     const services: Record<string, unknown[] | null> = { 'api-gateway': this.breakers.list() };
     for (const [name, value] of Object.entries(results)) services[name] = value?.breakers ?? null;
     return { services, degraded };
+  }
+
+  /**
+   * `{services: {<name>: ledger}, degraded: [names that did not answer]}`: the `GET /admin/ledger` of every service
+   * that keeps one (orders, payments, reservations and stock, shipments), for `npm run verify`. A service without a
+   * ledger (404) is left out; one that did not answer is named in `degraded`, and verify refuses to judge.
+   */
+  @Get('ledger')
+  async ledger() {
+    const degraded: string[] = [];
+    const services: Record<string, unknown> = {};
+    await Promise.all(
+      this.upstreams.names.map(async (name) => {
+        try {
+          const { body } = await this.upstreams.admin(name).get<unknown>('/admin/ledger', {
+            headers: this.upstreams.adminHeaders(),
+            // A ledger of every order is one query, but a large one: more time than a status read.
+            deadlineMs: this.config.COMPOSITION_TIMEOUT_MS * 10,
+          });
+          services[name] = body;
+        } catch (error) {
+          if (!(error instanceof HttpStatusError && error.upstreamStatus === 404)) degraded.push(name);
+        }
+      }),
+    );
+    return { services, degraded: degraded.sort() };
   }
 
   /** Every service's current fault settings (`null` for one that did not answer). */

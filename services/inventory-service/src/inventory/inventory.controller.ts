@@ -59,4 +59,12 @@ export class InventoryController {
   ledger() {
     return this.inventory.ledger();
   }
+
+  /** Every reservation and the stock ledger, for the saga invariants (npm run verify, docs/lab.md). */
+  @Get('admin/ledger')
+  @UseGuards(AdminTokenGuard)
+  async fullLedger() {
+    const [reservations, stock] = await Promise.all([this.inventory.allReservations(), this.inventory.ledger()]);
+    return { reservations, stock };
+  }
 }

@@ -92,6 +92,22 @@ export class InventoryRepository {
     });
   }
 
+  /** Every reservation's order, status and items, oldest first (GET /admin/ledger, npm run verify). */
+  async reservations(): Promise<{ orderId: string; status: string; items: { sku: string; quantity: number }[] }[]> {
+    const { rows } = await this.pool.query<{
+      orderId: string;
+      status: string;
+      items: { sku: string; quantity: number }[];
+    }>(
+      `SELECT r.order_id AS "orderId", r.status,
+              coalesce(json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity) ORDER BY i.sku)
+                         FILTER (WHERE i.sku IS NOT NULL), '[]') AS items
+         FROM reservations r LEFT JOIN reservation_items i ON i.reservation_id = r.id
+        GROUP BY r.id ORDER BY r.created_at, r.id`,
+    );
+    return rows;
+  }
+
   /** Each product's movements in, against its stock and its held and committed reservations. */
   async ledger(): Promise<StockLedgerLine[]> {
     const { rows } = await this.pool.query<StockLedgerLine>(

@@ -38,6 +38,10 @@ export class InventoryService {
     return this.repository.ledger();
   }
 
+  allReservations() {
+    return this.repository.reservations();
+  }
+
   async product(sku: string): Promise<ProductView> {
     const product = await this.repository.product(sku);
     if (!product) throw new ProductNotFoundError(sku);

@@ -105,6 +105,14 @@ export class MongoOrderStore implements OrderStore {
     );
   }
 
+  async ledger() {
+    const docs = await this.orders
+      .find({}, { projection: { _id: 1, status: 1, totalCents: 1 } })
+      .sort({ createdAt: 1, createdSeq: 1 })
+      .toArray();
+    return docs.map((d) => ({ orderId: d._id, status: d.status, totalCents: d.totalCents }));
+  }
+
   async transition(
     orderId: string,
     to: 'APPROVED' | 'REJECTED',

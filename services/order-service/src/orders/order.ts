@@ -20,6 +20,13 @@ export interface Order {
   updatedAt: Date;
 }
 
+/** One order as the saga invariants see it. */
+export interface LedgerOrder {
+  orderId: string;
+  status: OrderStatus;
+  totalCents: number;
+}
+
 export interface NewOrder {
   orderId: string;
   userId: string;
@@ -42,6 +49,8 @@ export interface OrderStore {
   findByKey(userId: string, key: string): Promise<{ order: Order; requestHash: string } | undefined>;
   find(orderId: string): Promise<Order | undefined>;
   listByUser(userId: string, limit: number): Promise<Order[]>;
+  /** Every order, oldest first, as npm run verify reads it (GET /admin/ledger). */
+  ledger(): Promise<LedgerOrder[]>;
   /** PENDING → `to` with its event; the same transition again changes nothing; any other is illegal. */
   transition(
     orderId: string,

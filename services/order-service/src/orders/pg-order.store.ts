@@ -80,6 +80,13 @@ export class PgOrderStore implements OrderStore {
     return rows.map(toOrder);
   }
 
+  async ledger() {
+    const { rows } = await this.pool.query<{ id: string; status: OrderStatus; total_cents: number }>(
+      `SELECT id, status, total_cents FROM orders ORDER BY created_at, id`,
+    );
+    return rows.map((r) => ({ orderId: r.id, status: r.status, totalCents: r.total_cents }));
+  }
+
   async transition(
     orderId: string,
     to: 'APPROVED' | 'REJECTED',

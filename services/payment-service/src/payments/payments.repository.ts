@@ -43,6 +43,14 @@ const FROM: Record<'CAPTURED' | 'VOIDED' | 'REFUNDED', PaymentStatus> = {
 export class PaymentsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  /** Every payment's order, status and amount, oldest first (GET /admin/ledger, npm run verify). */
+  async ledger(): Promise<{ orderId: string; status: string; amountCents: number }[]> {
+    const { rows } = await this.pool.query<{ orderId: string; status: string; amountCents: number }>(
+      `SELECT order_id AS "orderId", status, amount_cents AS "amountCents" FROM payments ORDER BY created_at, id`,
+    );
+    return rows;
+  }
+
   async find(orderId: string): Promise<PaymentView | undefined> {
     const { rows } = await this.pool.query<Row>(`SELECT * FROM payments WHERE order_id = $1`, [orderId]);
     return rows[0] ? view(rows[0]) : undefined;

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ShippingController } from './shipping.controller.js';
+import { ShippingController, ShippingLedgerController } from './shipping.controller.js';
 import { ShippingHandlers } from './shipping.handlers.js';
 import { ShippingRepository } from './shipping.repository.js';
 
-@Module({ controllers: [ShippingController, ShippingHandlers], providers: [ShippingRepository] })
+@Module({
+  controllers: [ShippingController, ShippingLedgerController, ShippingHandlers],
+  providers: [ShippingRepository],
+})
 export class ShippingModule {}

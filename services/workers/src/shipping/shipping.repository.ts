@@ -39,6 +39,14 @@ const view = (r: Row): ShipmentView => ({
 export class ShippingRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  /** Every shipment's order and status, oldest first (GET /admin/ledger, npm run verify). */
+  async ledger(): Promise<{ orderId: string; status: string }[]> {
+    const { rows } = await this.pool.query<{ orderId: string; status: string }>(
+      `SELECT order_id AS "orderId", status FROM shipments ORDER BY created_at, id`,
+    );
+    return rows;
+  }
+
   async find(orderId: string): Promise<ShipmentView | undefined> {
     const { rows } = await this.pool.query<Row>(`SELECT * FROM shipments WHERE order_id = $1`, [orderId]);
     return rows[0] ? view(rows[0]) : undefined;

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface AdminCredentials {
+  email: string;
+  password: string;
+  /** Where the credentials came from, for the error when they are refused. */
+  who: string;
+}
+
+/**
+ * The admin of a command: `--admin-email` and `--admin-password` when given, otherwise the local stack's demo admin
+ * (`npm run stack` writes .stack/demo-accounts.json), when there is one.
+ */
+export function adminFrom(values: { 'admin-email'?: string; 'admin-password'?: string }): AdminCredentials | undefined {
+  if (values['admin-email'] && values['admin-password']) {
+    return { email: values['admin-email'], password: values['admin-password'], who: values['admin-email'] };
+  }
+  const file = path.join('.stack', 'demo-accounts.json');
+  if (!existsSync(file)) return undefined;
+  const accounts = JSON.parse(readFileSync(file, 'utf8')) as { admin?: { email: string; password: string } };
+  if (!accounts.admin) return undefined;
+  const who = `the demo admin of ${file} (${accounts.admin.email}; --admin-email and --admin-password choose another)`;
+  return { email: accounts.admin.email, password: accounts.admin.password, who };
+}
+
+/** The options every lab command shares. */
+export const COMMON_OPTIONS = {
+  'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+  'admin-email': { type: 'string' },
+  'admin-password': { type: 'string' },
+} as const;
+
+/** `--base-url` without its trailing slashes, or an error when it is not an http(s) origin. */
+export function baseUrlFrom(value: string): string {
+  const baseUrl = value.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+$/.test(baseUrl)) throw new Error(`--base-url must be an http(s) origin, got ${baseUrl}`);
+  return baseUrl;
+}
