@@ -3,17 +3,18 @@
 // [--out DIR] [--restock N] [--admin-email E --admin-password P]`: runs a load profile against the stack (default the local
 // gateway), prints a live progress line and a summary, writes summary.json, and exits 1 when a threshold failed —
 // naming it. docs/lab.md explains profiles and thresholds.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runDirectory, writeLoadArtifacts } from './artifacts.js';
 import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
+import { systemClock } from './clock.js';
+import { metricSource, MetricsTimeline } from './metrics.js';
 import { PROFILES, type Profile } from './profiles.js';
 import { runProfile, type RunResult } from './run.js';
-import { describeValue } from './thresholds.js';
 import { formatMs, parseDuration } from './units.js';
 
-const USAGE = `usage: npm run load -- <${Object.keys(PROFILES).join('|')}|./profile.mjs> [--base-url URL] [--threshold '<expression>'] [--duration 30s] [--rate N] [--out DIR] [--restock N] [--admin-email E --admin-password P]`;
+const USAGE = `usage: npm run load -- <${Object.keys(PROFILES).join('|')}|./profile.mjs> [--base-url URL] [--threshold '<expression>'] [--duration 30s] [--rate N] [--out DIR] [--restock N] [--prometheus URL] [--state-dir .stack] [--admin-email E --admin-password P]`;
 
 function fail(message: string): never {
   process.stderr.write(`load: ${message}\n`);
@@ -98,33 +99,6 @@ function summary(result: RunResult, baseUrl: string): string {
   return lines.join('\n');
 }
 
-function summaryJson(result: RunResult, baseUrl: string) {
-  const { recorder, executor } = result;
-  const names = recorder.names();
-  return {
-    profile: result.profile,
-    baseUrl,
-    executor,
-    latencies: Object.fromEntries(
-      names.latencies.map((n) => [
-        n,
-        { corrected: recorder.summary(n, 'corrected', executor.expectedIntervalMs), raw: recorder.summary(n, 'raw') },
-      ]),
-    ),
-    rates: Object.fromEntries(names.rates.map((r) => [r, recorder.rateOf(r)])),
-    counts: Object.fromEntries(names.counts.map((c) => [c, recorder.countOf(c)])),
-    checks: Object.fromEntries(names.checks),
-    thresholds: result.verdicts.map((v) => ({
-      threshold: v.threshold.source,
-      ok: v.ok,
-      actual: v.actual === undefined ? null : describeValue(v.threshold, v.actual),
-      detail: v.detail,
-    })),
-    ...(result.kneeRate !== undefined ? { kneeRate: result.kneeRate } : {}),
-    timeline: recorder.timeline(),
-  };
-}
-
 async function main() {
   let parsed;
   try {
@@ -137,6 +111,8 @@ async function main() {
         rate: { type: 'string' },
         out: { type: 'string' },
         restock: { type: 'string' },
+        prometheus: { type: 'string' },
+        'state-dir': { type: 'string', default: '.stack' },
       },
     });
   } catch (error) {
@@ -169,9 +145,16 @@ async function main() {
     abort.abort();
   });
   process.stderr.write(`load ${profile.name}: ${profile.description}\n`);
+  const source = metricSource({ prometheus: values.prometheus, stateDir: values['state-dir'] });
+  if (!source)
+    process.stderr.write(
+      `load: no ${values['state-dir']}/services.json and no --prometheus: the report has no service metrics\n`,
+    );
+  const metrics = source ? new MetricsTimeline(source, systemClock) : undefined;
   let result: RunResult;
   try {
     result = await runProfile(profile, {
+      onStart: (at) => metrics?.start(at),
       baseUrl,
       extraThresholds: values.threshold,
       admin,
@@ -191,11 +174,10 @@ async function main() {
   }
   if (tty) process.stderr.write('\n');
   process.stdout.write(`${summary(result, baseUrl)}\n`);
-  const out =
-    values.out ?? path.join('.lab', 'runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${profile.name}`);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summaryJson(result, baseUrl), null, 2)}\n`);
-  process.stdout.write(`summary: ${path.join(out, 'summary.json')}\n`);
+  await metrics?.stop();
+  const out = runDirectory(profile.name, values.out);
+  const report = writeLoadArtifacts(out, result, baseUrl, metrics?.toJSON() ?? []);
+  process.stdout.write(`summary: ${path.join(out, 'summary.json')}\nreport: ${report}\n`);
   process.exit(result.verdicts.every((v) => v.ok) ? 0 : 1);
 }
 

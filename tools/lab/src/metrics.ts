@@ -3,7 +3,8 @@
 // lab reads: breaker states and transitions, retries by outcome, saga states, outbox backlog, DLQ depths, event-loop
 // lag. The text format is parsed here: prom-client writes it but has no parser, and the lines needed are plain
 // `name{labels} value`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { request } from 'undici';
 import type { Clock } from './clock.js';
 
@@ -48,10 +49,17 @@ export interface Target {
   url: string;
 }
 
-/** The local stack's services (`<state-dir>/services.json`, written by `npm run stack` from the catalog). */
-export function stackTargets(stateDir = '.stack'): Target[] {
-  const services = JSON.parse(readFileSync(`${stateDir}/services.json`, 'utf8')) as { name: string; port: number }[];
-  return services.map((s) => ({ service: s.name, url: `http://127.0.0.1:${s.port}/metrics` }));
+/**
+ * The metric sources of a run: one Prometheus (`--prometheus`), or the local stack's services (`<state-dir>/
+ * services.json`, written by `npm run stack` from the catalog); undefined when there is neither.
+ */
+export function metricSource(options: { prometheus?: string; stateDir?: string }) {
+  if (options.prometheus) return { prometheus: options.prometheus };
+  const file = path.join(options.stateDir ?? '.stack', 'services.json');
+  if (!existsSync(file)) return undefined;
+  const services = JSON.parse(readFileSync(file, 'utf8')) as { name: string; port: number }[];
+  const targets: Target[] = services.map((s) => ({ service: s.name, url: `http://127.0.0.1:${s.port}/metrics` }));
+  return { targets };
 }
 
 /** A series' key on the timeline: `service|name|a=x,b=y`. */

@@ -22,6 +22,8 @@ export interface RunOptions {
   progress?: (line: string) => void;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Called when the load starts (after the set-up), with the clock's time: second 0 of the run's timeline. */
+  onStart?: (at: number) => void;
 }
 
 export interface RunResult {
@@ -78,6 +80,7 @@ export async function runProfile(profile: Profile, options: RunOptions): Promise
     const runStart = clock.now();
     // The recorder's seconds count from the executor's start, not the set-up's.
     recorder.begin(runStart);
+    options.onStart?.(runStart);
     let abortedBy: Verdict | undefined;
     let inFlight = 0;
     const ticker = setInterval(() => {
