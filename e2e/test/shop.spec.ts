@@ -289,7 +289,12 @@ const URL = {
     const load = (...args: string[]) =>
       spawnSync(
         process.execPath,
-        ['tools/lab/dist/main.js', 'smoke', '--base-url', GATEWAY, '--out', `.lab/e2e-${id}`, ...args],
+        [
+          'tools/lab/dist/main.js',
+          'smoke',
+          ...['--base-url', GATEWAY, '--state-dir', stack.stateDir, '--out', `.lab/e2e-${id}`],
+          ...args,
+        ],
         {
           cwd: root,
           encoding: 'utf8',

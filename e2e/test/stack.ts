@@ -62,7 +62,7 @@ export interface TraceSpan {
 
 export async function startStack(
   infra: { postgres: string; rabbitmq: string; redis: string },
-  options: { traces?: boolean } = {},
+  options: { traces?: boolean; faultProxy?: boolean; env?: Record<string, string> } = {},
 ): Promise<E2eStack> {
   const id = randomBytes(3).toString('hex');
   const running = process.env['E2E_STACK_STATE_DIR'];
@@ -87,6 +87,8 @@ export async function startStack(
         '--namespace',
         namespace,
         ...(options.traces ? ['--traces'] : []),
+        // The fault proxy's API on a free port (its URL in <state-dir>/fault-proxy.json).
+        ...(options.faultProxy ? ['--fault-proxy', '--fault-proxy-port', '0'] : []),
       ],
       // Short leases so crash recovery is observable within a test run; the gateway's per-user limit raised, since
       // one test user places bursts of 50 orders and polls them (the limit itself is tested in the gateway's suite).
@@ -99,6 +101,7 @@ export async function startStack(
           POLL_MS: '100',
           RATE_LIMIT_POINTS: '100000',
           STACK_SMTP_URL: mail!.smtpUrl,
+          ...options.env,
         },
       },
     );

@@ -12,11 +12,15 @@ export interface AdminCredentials {
  * The admin of a command: `--admin-email` and `--admin-password` when given, otherwise the local stack's demo admin
  * (`npm run stack` writes .stack/demo-accounts.json), when there is one.
  */
-export function adminFrom(values: { 'admin-email'?: string; 'admin-password'?: string }): AdminCredentials | undefined {
+export function adminFrom(values: {
+  'admin-email'?: string;
+  'admin-password'?: string;
+  'state-dir'?: string;
+}): AdminCredentials | undefined {
   if (values['admin-email'] && values['admin-password']) {
     return { email: values['admin-email'], password: values['admin-password'], who: values['admin-email'] };
   }
-  const file = path.join('.stack', 'demo-accounts.json');
+  const file = path.join(values['state-dir'] ?? '.stack', 'demo-accounts.json');
   if (!existsSync(file)) return undefined;
   const accounts = JSON.parse(readFileSync(file, 'utf8')) as { admin?: { email: string; password: string } };
   if (!accounts.admin) return undefined;
@@ -29,6 +33,8 @@ export const COMMON_OPTIONS = {
   'base-url': { type: 'string', default: 'http://127.0.0.1:8080' },
   'admin-email': { type: 'string' },
   'admin-password': { type: 'string' },
+  /** The local stack's state directory (demo-accounts.json, services.json, pids.json, fault-proxy.json). */
+  'state-dir': { type: 'string', default: '.stack' },
 } as const;
 
 /** `--base-url` without its trailing slashes, or an error when it is not an http(s) origin. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run experiment -- <name|./file.mjs> [--base-url URL] [--rate N] [--out DIR] [--state-dir .stack]
+// `npm run experiment -- <name|./file.mjs> [--base-url URL] [--rate N] [--duration 20s] [--out DIR] [--state-dir .stack]
 // [--kubernetes NAMESPACE --prometheus URL] [--admin-email E --admin-password P]`: one experiment (docs/lab.md):
 // steady state, load with faults on its timeline, rollbacks (always, Ctrl-C too), resilience assertions, verify;
 // report.html and summary.json; exit 0 when everything held, 1 when something failed (named), 2 when it could not
@@ -12,6 +12,7 @@ import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
 import { experimentVerdicts, runDirectory, writeExperimentArtifacts } from './artifacts.js';
 import { systemClock } from './clock.js';
 import { runExperiment, type Experiment } from './experiment.js';
+import { parseDuration } from './units.js';
 
 /** The shipped experiments: tools/lab/experiments/<name>.mjs. */
 const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../experiments');
@@ -22,7 +23,7 @@ const shipped = () =>
     .sort();
 
 const USAGE = () =>
-  `usage: npm run experiment -- <${shipped().join('|')}|./experiment.mjs> [--base-url URL] [--rate N] [--out DIR] [--state-dir .stack] [--kubernetes NAMESPACE --prometheus URL] [--admin-email E --admin-password P]`;
+  `usage: npm run experiment -- <${shipped().join('|')}|./experiment.mjs> [--base-url URL] [--rate N] [--duration 20s] [--out DIR] [--state-dir .stack] [--kubernetes NAMESPACE --prometheus URL] [--admin-email E --admin-password P]`;
 
 function fail(message: string): never {
   process.stderr.write(`experiment: ${message}\n`);
@@ -47,8 +48,8 @@ async function main() {
       options: {
         ...COMMON_OPTIONS,
         rate: { type: 'string' },
+        duration: { type: 'string' },
         out: { type: 'string' },
-        'state-dir': { type: 'string', default: '.stack' },
         kubernetes: { type: 'string' },
         prometheus: { type: 'string' },
       },
@@ -67,6 +68,13 @@ async function main() {
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0)) fail(`--rate must be a number of orders per second, got ${values.rate}`);
   if (values.kubernetes && !values.prometheus) fail('--kubernetes needs --prometheus URL (the metrics to judge on)');
+  if (values.duration !== undefined) {
+    try {
+      parseDuration(values.duration, '--duration');
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
   const admin = adminFrom(values);
   if (!admin) fail(`no admin: --admin-email and --admin-password (or a local .stack)\n${USAGE()}`);
   const experiment = await load(positionals[0]!);
@@ -84,6 +92,7 @@ async function main() {
       baseUrl,
       admin,
       rate,
+      duration: values.duration,
       stateDir: values['state-dir'],
       kubernetes: values.kubernetes ? { namespace: values.kubernetes } : undefined,
       prometheus: values.prometheus,

@@ -39,7 +39,7 @@ export interface Experiment {
   description: string;
   /** The load that runs throughout: a profile's fields over the shopper defaults (4 orders/s for 20 s). */
   load?: Partial<Omit<Profile, 'load'>> & { load?: Partial<Profile['load']> };
-  /** Checked before the faults and after the rollback (default: the gateway ready and every breaker closed). */
+  /** Checked before the faults and after the rollback (default: the gateway ready and no breaker open). */
   steadyState?: ProbeSpec[];
   faults: FaultSpec[];
   assertions: AssertionSpec[];
@@ -82,8 +82,10 @@ export interface ExperimentOptions {
   /** Faults on MicroK8s: pods deleted with kubectl in this namespace; metrics from `prometheus`. */
   kubernetes?: { namespace: string };
   prometheus?: string;
-  /** Scales the load's arrival rate. */
+  /** The load's arrival rate instead of the experiment's. */
   rate?: number;
+  /** The load's duration instead of the experiment's (CI runs each shipped experiment for 12 s). */
+  duration?: string;
   clock: Clock;
   log: (line: string) => void;
   progress?: (line: string) => void;
@@ -100,9 +102,13 @@ const DEFAULT_PROFILE: Profile = {
   thresholds: [],
 };
 
+/**
+ * The gateway ready, and no breaker open. Half-open (1) is allowed: a breaker whose dependency recovered stays
+ * half-open until its next call probes it, and with the load over, one behind a cache may see no call for long.
+ */
 const DEFAULT_STEADY_STATE: ProbeSpec[] = [
   { probe: 'http', path: '/health/ready', status: 200 },
-  { probe: 'metric', metric: 'circuit_breaker_state', max: 0 },
+  { probe: 'metric', metric: 'circuit_breaker_state', max: 1 },
 ];
 
 /** Every problem of an experiment, as lines (an empty list when it can run). */
@@ -378,7 +384,7 @@ export function judgeAssertions(
           ok: series.length > 0 && left.length === 0,
           detail: left.length
             ? left.map((s) => `${s.service} ${last(s)}`).join(', ')
-            : `${series.length} outboxes at 0 (the most pending: ${Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v)))})`,
+            : `${series.length} outboxes at 0 (the most pending: ${Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v).filter(Number.isFinite)))})`,
         };
       }
       case 'dlqs': {
@@ -455,6 +461,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
         ...DEFAULT_PROFILE.load,
         ...base.load,
         ...(options.rate ? { rate: options.rate } : {}),
+        ...(options.duration ? { duration: options.duration } : {}),
       } as Profile['load'],
       thresholds: base.thresholds ?? [],
     };

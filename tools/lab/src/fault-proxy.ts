@@ -27,6 +27,15 @@ export interface Link {
   connections: number;
 }
 
+/**
+ * Resets a connection (RST) when it is fully open; one that is connecting or half-closed is only destroyed — a reset
+ * of those can leave the handle open (and spinning) without a 'close' event.
+ */
+function reset(socket: net.Socket) {
+  if (socket.readyState === 'open') socket.resetAndDestroy();
+  else socket.destroy();
+}
+
 class ProxiedLink {
   fault: LinkFault = { mode: 'none' };
   private readonly sockets = new Set<net.Socket>();
@@ -49,7 +58,7 @@ class ProxiedLink {
   }
 
   private accept(client: net.Socket) {
-    if (this.fault.mode === 'reset') return client.resetAndDestroy();
+    if (this.fault.mode === 'reset') return reset(client);
     const upstream = net.connect(this.target);
     const pair = [client, upstream];
     for (const socket of pair) {
@@ -81,7 +90,7 @@ class ProxiedLink {
     const wasDown = this.fault.mode === 'down';
     this.fault = fault;
     if (fault.mode === 'reset' || fault.mode === 'down') {
-      for (const socket of this.sockets) socket.resetAndDestroy();
+      for (const socket of this.sockets) reset(socket);
     }
     if (fault.mode === 'down' && !wasDown) {
       const server = this.server;
@@ -201,6 +210,8 @@ export async function startFaultProxy(port = 0): Promise<FaultProxy> {
     },
     async close() {
       await Promise.all([...links.values()].map((l) => l.close()));
+      // Keep-alive connections of API clients would hold close() open.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

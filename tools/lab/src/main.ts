@@ -112,7 +112,6 @@ async function main() {
         out: { type: 'string' },
         restock: { type: 'string' },
         prometheus: { type: 'string' },
-        'state-dir': { type: 'string', default: '.stack' },
       },
     });
   } catch (error) {
