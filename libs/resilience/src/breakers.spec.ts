@@ -70,6 +70,8 @@ describe('Breaker (opossum) with a fake clock', () => {
     for (let i = 0; i < 30; i++) await expect(disabled.execute(fn)).rejects.toThrow('boom');
     expect(disabled.state).toBe('closed');
     expect(fn).toHaveBeenCalledTimes(30);
+    // Still counted (opossum emits nothing for a disabled circuit): the lab divides retries by these calls.
+    expect(await metric(registry, 'circuit_breaker_calls_total', { breaker: 'svc->weak', result: 'failure' })).toBe(30);
   });
 
   it('lets exactly one probe through when half-open, and closes when it succeeds', async () => {

@@ -11,7 +11,7 @@ export {
 export type { TestDatabase } from './databases.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
-export { httpJson, startOnTestDatabase, startTestService } from './test-service.js';
+export { httpJson, startOnTestDatabase, startTestService, testNamespace } from './test-service.js';
 export type {
   DatabaseServiceUnderTest,
   JsonResponse,

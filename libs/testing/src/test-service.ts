@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { deleteMessagingNamespace } from './broker.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 /** What a service factory must return: `createService()` from @refarch/bootstrap fits. */
@@ -50,22 +52,40 @@ export interface DatabaseServiceUnderTest<S extends StartableService> extends Te
   stop(): Promise<void>;
 }
 
-/** A service on a fresh test database of its own: `factory(databaseUrl, overrides)` builds it as main.ts does. */
+/**
+ * A service on a fresh test database of its own: `factory(databaseUrl, overrides, namespace)` builds it as main.ts
+ * does. `namespace` is a MESSAGING_NAMESPACE of its own (`test-<label>-<hex>`): a service under test that publishes
+ * must not publish on the shared `refarch.events`, where a local stack's consumers would take its events for real
+ * ones (an order-created event of a test made a running stack's saga charge for an order it never had). With
+ * `rabbitmqUrl`, stop() also removes the namespace's exchanges and queues (`consumerQueues`: the service's own).
+ */
 export async function startOnTestDatabase<S extends StartableService>(
   postgresUrl: string,
   label: string,
-  factory: (databaseUrl: string, overrides: TestServiceOverrides) => Promise<S>,
+  factory: (databaseUrl: string, overrides: TestServiceOverrides, namespace: string) => Promise<S>,
+  broker?: { rabbitmqUrl: string; consumerQueues?: string[] },
 ): Promise<DatabaseServiceUnderTest<S>> {
   const db = await createTestDatabase(postgresUrl, label);
-  const svc = await startTestService((overrides) => factory(db.url, overrides));
+  const namespace = testNamespace(label);
+  const svc = await startTestService((overrides) => factory(db.url, overrides, namespace));
   return {
     ...svc,
     db,
     async stop() {
       await svc.close();
       await db.drop();
+      if (broker) await deleteMessagingNamespace(broker.rabbitmqUrl, namespace, broker.consumerQueues);
     },
   };
+}
+
+/** A MESSAGING_NAMESPACE for one service under test: `test-<label>-<hex>` (lower-case, at most 40 characters). */
+export function testNamespace(label: string): string {
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 24);
+  return `test-${slug}-${randomBytes(3).toString('hex')}`;
 }
 
 export interface JsonResponse {

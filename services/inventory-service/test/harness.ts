@@ -1,5 +1,5 @@
 import { createService, type Service } from '@refarch/bootstrap';
-import { startOnTestDatabase, type DatabaseServiceUnderTest } from '@refarch/testing';
+import { startOnTestDatabase, type DatabaseServiceUnderTest, type TestServiceOverrides } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadInventoryServiceConfig } from '../src/config.js';
 
@@ -10,10 +10,11 @@ export const ADMIN_TOKEN = 'inventory-test-admin-token';
 
 /** inventory-service on its own fresh test database (migrated), built exactly as main.ts builds it. */
 export function startInventoryService(postgresUrl: string, rabbitmqUrl: string): Promise<InventoryUnderTest> {
-  return startOnTestDatabase(postgresUrl, 'inventory', (databaseUrl, o) => {
+  const start = (databaseUrl: string, o: TestServiceOverrides, namespace: string) => {
     const config = loadInventoryServiceConfig({
       DATABASE_URL: databaseUrl,
       RABBITMQ_URL: rabbitmqUrl,
+      MESSAGING_NAMESPACE: namespace,
       LOG_LEVEL: 'warn',
       ADMIN_TOKEN,
     });
@@ -22,5 +23,6 @@ export function startInventoryService(postgresUrl: string, rabbitmqUrl: string):
       config: { ...config, ...o.config },
       logDestination: o.logDestination,
     });
-  });
+  };
+  return startOnTestDatabase(postgresUrl, 'inventory', start, { rabbitmqUrl });
 }

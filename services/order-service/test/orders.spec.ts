@@ -2,7 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createService, type Service } from '@refarch/bootstrap';
-import { httpJson, requireInfra, startOnTestDatabase, type DatabaseServiceUnderTest, testPool } from '@refarch/testing';
+import {
+  httpJson,
+  requireInfra,
+  startOnTestDatabase,
+  testPool,
+  type DatabaseServiceUnderTest,
+  type TestServiceOverrides,
+} from '@refarch/testing';
 import pg from 'pg';
 import { AppModule } from '../src/app.module.js';
 import { loadOrderServiceConfig } from '../src/config.js';
@@ -41,10 +48,11 @@ const catalog = [
     });
     await new Promise<void>((r) => inventory.listen(0, '127.0.0.1', r));
     const inventoryUrl = `http://127.0.0.1:${(inventory.address() as AddressInfo).port}`;
-    svc = await startOnTestDatabase(infra!.postgres, 'orders', (databaseUrl, o) => {
+    const start = (databaseUrl: string, o: TestServiceOverrides, namespace: string) => {
       const config = loadOrderServiceConfig({
         ORDERS_DB_URL: databaseUrl,
         RABBITMQ_URL: infra!.rabbitmq,
+        MESSAGING_NAMESPACE: namespace,
         INVENTORY_URL: inventoryUrl,
         LOG_LEVEL: 'warn',
       });
@@ -53,7 +61,8 @@ const catalog = [
         config: { ...config, ...o.config },
         logDestination: o.logDestination,
       });
-    });
+    };
+    svc = await startOnTestDatabase(infra!.postgres, 'orders', start, { rabbitmqUrl: infra!.rabbitmq });
     db = testPool(svc.db.url);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { createService, type Service } from '@refarch/bootstrap';
-import { startOnTestDatabase, type DatabaseServiceUnderTest } from '@refarch/testing';
+import { startOnTestDatabase, type DatabaseServiceUnderTest, type TestServiceOverrides } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadPaymentServiceConfig } from '../src/config.js';
 
@@ -8,10 +8,11 @@ export type PaymentUnderTest = DatabaseServiceUnderTest<Service>;
 
 /** payment-service on its own fresh test database (migrated), built exactly as main.ts builds it. */
 export function startPaymentService(postgresUrl: string, rabbitmqUrl: string): Promise<PaymentUnderTest> {
-  return startOnTestDatabase(postgresUrl, 'payments', (databaseUrl, o) => {
+  const start = (databaseUrl: string, o: TestServiceOverrides, namespace: string) => {
     const config = loadPaymentServiceConfig({
       DATABASE_URL: databaseUrl,
       RABBITMQ_URL: rabbitmqUrl,
+      MESSAGING_NAMESPACE: namespace,
       LOG_LEVEL: 'warn',
     });
     return createService(AppModule.forRoot(config), {
@@ -19,5 +20,6 @@ export function startPaymentService(postgresUrl: string, rabbitmqUrl: string): P
       config: { ...config, ...o.config },
       logDestination: o.logDestination,
     });
-  });
+  };
+  return startOnTestDatabase(postgresUrl, 'payments', start, { rabbitmqUrl });
 }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createService, type Service } from '@refarch/bootstrap';
-import { startOnTestDatabase, type DatabaseServiceUnderTest } from '@refarch/testing';
+import { startOnTestDatabase, type DatabaseServiceUnderTest, type TestServiceOverrides } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadUserServiceConfig } from '../src/config.js';
 
@@ -23,10 +23,11 @@ export function startUserService(
   env: Record<string, string> = {},
   databaseUrl: (dbUrl: string) => string = (url) => url,
 ): Promise<UserServiceUnderTest> {
-  return startOnTestDatabase(postgresUrl, 'users', (dbUrl, o) => {
+  const start = (dbUrl: string, o: TestServiceOverrides, namespace: string) => {
     const config = loadUserServiceConfig({
       DATABASE_URL: databaseUrl(dbUrl),
       RABBITMQ_URL: rabbitmqUrl,
+      MESSAGING_NAMESPACE: namespace,
       JWT_PRIVATE_KEY: newSigningKey(),
       LOG_LEVEL: 'info',
       ...env,
@@ -36,5 +37,6 @@ export function startUserService(
       config: { ...config, ...o.config },
       logDestination: o.logDestination,
     });
-  });
+  };
+  return startOnTestDatabase(postgresUrl, 'users', start, { rabbitmqUrl });
 }

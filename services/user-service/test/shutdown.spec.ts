@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, requireInfra, type TestDatabase } from '@refarch/testing';
+import {
+  createTestDatabase,
+  deleteMessagingNamespace,
+  requireInfra,
+  testNamespace,
+  type TestDatabase,
+} from '@refarch/testing';
 import { newSigningKey } from './harness.js';
 
 const infra = await requireInfra('user-service SIGTERM drain', 'postgres', 'rabbitmq');
@@ -9,10 +15,15 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 (infra ? describe : describe.skip)('SIGTERM during a burst (built service, real process)', () => {
   let db: TestDatabase;
+  // Its own exchanges: a sign-up's users.user-registered.v1 must not reach a local stack's consumers.
+  const namespace = testNamespace('users-sigterm');
   beforeAll(async () => {
     db = await createTestDatabase(infra!.postgres, 'users_sigterm');
   });
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    await db.drop();
+    await deleteMessagingNamespace(infra!.rabbitmq, namespace);
+  });
 
   it('completes every accepted request and exits 0', async () => {
     const child = spawn(process.execPath, [MAIN], {
@@ -20,6 +31,7 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
         ...process.env,
         DATABASE_URL: db.url,
         RABBITMQ_URL: infra!.rabbitmq,
+        MESSAGING_NAMESPACE: namespace,
         JWT_PRIVATE_KEY: newSigningKey(),
         PORT: '0',
         HOST: '127.0.0.1',
