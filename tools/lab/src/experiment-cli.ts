@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
+import { adminFrom, baseUrlFrom, COMMON_OPTIONS, terminal } from './cli.js';
 import { experimentVerdicts, runDirectory, writeExperimentArtifacts } from './artifacts.js';
 import { systemClock } from './clock.js';
 import { runExperiment, type Experiment } from './experiment.js';
@@ -78,8 +78,7 @@ async function main() {
   const admin = adminFrom(values);
   if (!admin) fail(`no admin: --admin-email and --admin-password (or a local .stack)\n${USAGE()}`);
   const experiment = await load(positionals[0]!);
-  const tty = process.stderr.isTTY;
-  let lastLine = 0;
+  const screen = terminal();
   const abort = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('\nexperiment: interrupted — rolling the faults back\n');
@@ -98,18 +97,13 @@ async function main() {
       prometheus: values.prometheus,
       clock: systemClock,
       signal: abort.signal,
-      log: (line) => process.stderr.write(`${tty ? '\r\u001b[K' : ''}${line}\n`),
-      progress: (line) => {
-        if (tty) process.stderr.write(`\r${line}\u001b[K`);
-        else if (Date.now() - lastLine >= 5_000) {
-          lastLine = Date.now();
-          process.stderr.write(`${line}\n`);
-        }
-      },
+      log: screen.log,
+      progress: screen.progress,
     });
   } catch (error) {
     fail((error as Error).message);
   }
+  screen.done();
   const dir = runDirectory(experiment.name, values.out);
   const report = writeExperimentArtifacts(dir, result, baseUrl);
   const verdicts = experimentVerdicts(result);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runDirectory, writeLoadArtifacts } from './artifacts.js';
-import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
+import { adminFrom, baseUrlFrom, COMMON_OPTIONS, terminal } from './cli.js';
 import { systemClock } from './clock.js';
 import { metricSource, MetricsTimeline } from './metrics.js';
 import { PROFILES, type Profile } from './profiles.js';
@@ -136,8 +136,7 @@ async function main() {
     fail(`--restock must be a whole number of units, got ${values.restock}`);
   }
   const admin = adminFrom(values);
-  const tty = process.stderr.isTTY;
-  let lastLine = 0;
+  const screen = terminal();
   const abort = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('\nload: interrupted — finishing the iterations in flight\n');
@@ -159,19 +158,13 @@ async function main() {
       admin,
       restockTo: restock,
       signal: abort.signal,
-      log: (line) => process.stderr.write(`${tty ? '\n' : ''}${line}\n`),
-      progress: (line) => {
-        if (tty) process.stderr.write(`\r${line}\u001b[K`);
-        else if (Date.now() - lastLine >= 5_000) {
-          lastLine = Date.now();
-          process.stderr.write(`${line}\n`);
-        }
-      },
+      log: screen.log,
+      progress: screen.progress,
     });
   } catch (error) {
     fail((error as Error).message);
   }
-  if (tty) process.stderr.write('\n');
+  screen.done();
   process.stdout.write(`${summary(result, baseUrl)}\n`);
   await metrics?.stop();
   const out = runDirectory(profile.name, values.out);

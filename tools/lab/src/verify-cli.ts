@@ -3,7 +3,7 @@
 // invariants after any run, read through the Lab's API (GET /api/lab/ledger). Prints each invariant, then every
 // violation with its ids; exits 1 on any, 2 when it cannot judge (a service did not answer, bad usage).
 import { parseArgs } from 'node:util';
-import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './admin.js';
+import { adminFrom, baseUrlFrom, COMMON_OPTIONS } from './cli.js';
 import { systemClock } from './clock.js';
 import { Http } from './http.js';
 import { parseDuration } from './units.js';

@@ -43,3 +43,23 @@ export function baseUrlFrom(value: string): string {
   if (!/^https?:\/\/[^\s/]+$/.test(baseUrl)) throw new Error(`--base-url must be an http(s) origin, got ${baseUrl}`);
   return baseUrl;
 }
+
+/**
+ * The terminal side of a long command: `progress` redraws one line in a terminal (a line every 5 s in a log), `log`
+ * prints a line above it, and `done()` ends the progress line.
+ */
+export function terminal(stream: NodeJS.WriteStream = process.stderr) {
+  const tty = stream.isTTY;
+  let lastLine = 0;
+  return {
+    log: (line: string) => stream.write(`${tty ? '\r\u001b[K' : ''}${line}\n`),
+    progress: (line: string) => {
+      if (tty) stream.write(`\r${line}\u001b[K`);
+      else if (Date.now() - lastLine >= 5_000) {
+        lastLine = Date.now();
+        stream.write(`${line}\n`);
+      }
+    },
+    done: () => tty && stream.write('\n'),
+  };
+}
