@@ -1,14 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import amqp from 'amqplib';
 import { createEnvelope, type Envelope } from '@refarch/contracts';
-import { createTestDatabase, requireInfra, type TestDatabase, testPool } from '@refarch/testing';
+import {
+  createTestDatabase,
+  deleteMessagingNamespace,
+  requireInfra,
+  testNamespace,
+  testPool,
+  type TestDatabase,
+} from '@refarch/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import {
   connectBroker,
   DlqAdmin,
   dlqName,
-  EVENTS_EXCHANGE,
+  declareExchanges,
+  exchangesFor,
   PgInbox,
   HEADERS,
   InvalidMessageError,
@@ -39,6 +47,8 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
   let connection: AmqpConnectionManager;
   let registry: Registry;
   let publisher: MessagePublisher;
+  let events: MessagePublisher;
+  const namespace = testNamespace('messaging');
   const queues: string[] = [];
   const consumers: MessageConsumer[] = [];
 
@@ -49,7 +59,10 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
     pool = testPool(db.url);
     connection = connectBroker(infra!.rabbitmq, { name: 'messaging-test' });
     registry = new Registry();
+    // Commands to the tests' own queues; events go out through `events` below.
     publisher = new MessagePublisher(connection, registry);
+    // Events in a namespace of their own: they must not reach a local stack's consumers of refarch.events.
+    events = new MessagePublisher(connection, registry, 10_000, namespace);
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
@@ -57,7 +70,9 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
   });
   afterAll(async () => {
     await publisher.close();
+    await events.close();
     await connection.close();
+    await deleteMessagingNamespace(infra!.rabbitmq, namespace);
     for (const q of queues) await deleteQueues(infra!.rabbitmq, q);
     await pool.end();
     await db.drop();
@@ -92,18 +107,19 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
     return consumer;
   };
 
-  it('publishes events to refarch.events with id, type, correlation id and traceparent', async () => {
+  it('publishes events to (its namespace’s) refarch.events with id, type, correlation id and traceparent', async () => {
     const queue = newQueue('events');
     const raw = await amqp.connect(infra!.rabbitmq);
     const channel = await raw.createChannel();
     await channel.assertQueue(queue, { durable: true });
-    await channel.bindQueue(queue, EVENTS_EXCHANGE, 'orders.order-rejected.v1');
+    await declareExchanges(channel, exchangesFor(namespace));
+    await channel.bindQueue(queue, exchangesFor(namespace).events, 'orders.order-rejected.v1');
     const envelope = createEnvelope(
       'orders.order-rejected.v1',
       { orderId: 'o1', userId: 'u1', reason: 'declined' },
       { correlationId: 'corr-evt' },
     );
-    await publisher.publish(envelope);
+    await events.publish(envelope);
     let message: amqp.GetMessage | false = false;
     await eventually(async () => (message = await channel.get(queue, { noAck: true })) !== false, 5_000, 'the event');
     const got = message as unknown as amqp.GetMessage;
@@ -120,7 +136,7 @@ const infra = await requireInfra('libs/messaging consumers', 'postgres', 'rabbit
 
   it('refuses to publish an invalid message, and a command to a queue that does not exist', async () => {
     const bad = { ...testMessage(1), data: { orderId: '' } } as Envelope;
-    await expect(publisher.publish(bad)).rejects.toBeInstanceOf(InvalidMessageError);
+    await expect(events.publish(bad)).rejects.toBeInstanceOf(InvalidMessageError);
     await expect(publisher.send('test.no-such-queue-anywhere', testMessage(2))).rejects.toBeInstanceOf(
       UnroutableMessageError,
     );

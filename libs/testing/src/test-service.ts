@@ -48,6 +48,8 @@ export async function startTestService<S extends StartableService>(
 
 export interface DatabaseServiceUnderTest<S extends StartableService> extends TestService<S> {
   db: TestDatabase;
+  /** Its MESSAGING_NAMESPACE: it publishes to `<namespace>.refarch.events`. */
+  namespace: string;
   /** Closes the service, then drops its database. */
   stop(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function startOnTestDatabase<S extends StartableService>(
   return {
     ...svc,
     db,
+    namespace,
     async stop() {
       await svc.close();
       await db.drop();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exchangesFor } from '@refarch/messaging';
 import { requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
 import { randomBytes } from 'node:crypto';
@@ -147,7 +148,8 @@ const infra = await requireInfra('user-service API', 'postgres', 'rabbitmq');
     const channel = await connection.createChannel();
     const queue = `test.user-registered.${randomBytes(4).toString('hex')}`;
     await channel.assertQueue(queue, { exclusive: true });
-    await channel.bindQueue(queue, 'refarch.events', 'users.user-registered.v1');
+    // The service under test publishes in a namespace of its own (startOnTestDatabase), never on the shared exchange.
+    await channel.bindQueue(queue, exchangesFor(svc.namespace).events, 'users.user-registered.v1');
     const email = `event-${randomBytes(3).toString('hex')}@example.com`;
     const res = await api(
       'POST',

@@ -1,10 +1,10 @@
-// PostgreSQL unreachable for every service for 6 s (every `<service>->postgres` link reset, then refused). Expected:
+// PostgreSQL unreachable for every service for 5 s (every `<service>->postgres` link reset, then refused). Expected:
 // requests that need the database answer 503 with Retry-After instead of hanging, no service crashes, sagas retry
 // their steps, and once the database is back every accepted order completes.
 export default {
   name: 'database-outage',
-  description: 'PostgreSQL unreachable for 6 s: 503s while it is down, no crash, every accepted order completes',
-  faults: [{ at: '4s', for: '6s', kind: 'network', link: '*->postgres', mode: 'down' }],
+  description: 'PostgreSQL unreachable for 5 s: 503s while it is down, no crash, every accepted order completes',
+  faults: [{ at: '2s', for: '5s', kind: 'network', link: '*->postgres', mode: 'down' }],
   settle: '45s',
   assertions: [{ assert: 'orders terminal' }, { assert: 'outbox drained' }, { assert: 'dlqs' }],
 };

@@ -3,8 +3,8 @@
 // published meanwhile wait in its queue, and every order reaches APPROVED or REJECTED.
 export default {
   name: 'orchestrator-kill',
-  description: 'SIGKILL the saga-orchestrator at 6 s: it comes back, resumes every saga, nothing is lost',
-  faults: [{ at: '6s', kind: 'kill', service: 'saga-orchestrator' }],
+  description: 'SIGKILL the saga-orchestrator at 3 s: it comes back, resumes every saga, nothing is lost',
+  faults: [{ at: '3s', kind: 'kill', service: 'saga-orchestrator' }],
   assertions: [
     { assert: 'restarted', service: 'saga-orchestrator', within: '15s' },
     { assert: 'orders terminal' },

@@ -3,8 +3,8 @@
 // (idempotent on the order id), and no order waits past its step deadline.
 export default {
   name: 'shipping-worker-crash',
-  description: 'SIGKILL the shipping worker at 6 s: its unacked commands are redelivered, each order ships once',
-  faults: [{ at: '6s', kind: 'kill', service: 'shipping-worker' }],
+  description: 'SIGKILL the shipping worker at 3 s: its unacked commands are redelivered, each order ships once',
+  faults: [{ at: '3s', kind: 'kill', service: 'shipping-worker' }],
   assertions: [
     { assert: 'restarted', service: 'shipping-worker', within: '15s' },
     { assert: 'orders terminal' },

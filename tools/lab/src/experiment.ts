@@ -432,6 +432,23 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
       `no metrics to judge on: no ${path.join(options.stateDir ?? '.stack', 'services.json')} (a local npm run stack), and no --prometheus URL`,
     );
   }
+  const stackFile = path.join(options.stateDir ?? '.stack', 'stack.json');
+  if (!options.kubernetes && experiment.faults.some((f) => f.kind === 'kill') && existsSync(stackFile)) {
+    const { restart } = JSON.parse(readFileSync(stackFile, 'utf8')) as { restart?: boolean };
+    if (!restart) {
+      throw new Error(
+        'a kill fault needs a stack that restarts what it kills (as Kubernetes would): npm run stack -- --restart',
+      );
+    }
+  }
+  const network = experiment.faults.some((f) => f.kind === 'network');
+  if (network && (options.kubernetes || !existsSync(path.join(options.stateDir ?? '.stack', 'fault-proxy.json')))) {
+    throw new Error(
+      options.kubernetes
+        ? 'network faults need the local fault proxy: none on MicroK8s (use a service or kill fault there)'
+        : 'a network fault needs the fault proxy: start the stack with npm run stack -- --fault-proxy',
+    );
+  }
   const http = new Http(options.baseUrl, clock);
   const auth = await signIn(http, options.admin, options.admin.who ?? 'the admin');
   const snapshot = async () => {
@@ -513,7 +530,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
     for (;;) {
       after = await checkProbes(steadyState, http, auth, snapshot);
       const outbox = (await snapshot()).find('outbox_pending').some((s) => (last(s) ?? 0) > 0);
-      if ((after.every((j) => j.ok) && !outbox) || clock.now() >= settleBy) break;
+      if ((after.every((j) => j.ok) && !outbox) || clock.now() >= settleBy || options.signal?.aborted) break;
       await clock.sleep(1_000, options.signal);
     }
     await clock.sleep(1_100);
