@@ -217,6 +217,7 @@ try {
     const meter = cpuMeter({ rabbitmq: infraPids.rabbitmq }).start();
     const all = new Promise((resolve) => {
       void consumer.consume(queue, (msg) => {
+        if (!msg) return; // cancelled
         consumer.ack(msg);
         if (++consumed === n) resolve();
       });
@@ -228,6 +229,7 @@ try {
     }
     await all;
     const cpu = meter();
+    await consumer.close();
     await channel.deleteQueue(queue);
     await connection.close();
     primitives.message = { label: 'AMQP publish + confirm + consume + ack, persistent', usPerOp: (sum(cpu) / n) * 1e6 };
