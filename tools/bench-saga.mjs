@@ -261,11 +261,12 @@ try {
     const client = new pg.Client({ connectionString: POSTGRES });
     await client.connect();
     const { rows } = await client.query(
-      `SELECT coalesce(sum(xact_commit), 0)::bigint AS commits FROM pg_stat_database WHERE datname LIKE $1 AND datname <> $2`,
+      `SELECT datname, xact_commit::bigint AS commits FROM pg_stat_database WHERE datname LIKE $1 AND datname <> $2`,
       [`${dbPrefix}%`, `${dbPrefix}primitives`],
     );
     await client.end();
-    return { httpRequests, published, consumed, commits: Number(rows[0].commits) };
+    const byDatabase = Object.fromEntries(rows.map((r) => [r.datname.slice(dbPrefix.length), Number(r.commits)]));
+    return { httpRequests, published, consumed, commits: sum(byDatabase), byDatabase };
   };
   const shopper = (name, load, thresholds = []) => ({
     name,
@@ -350,7 +351,11 @@ try {
       .filter(([name]) => name !== 'load generator')
       .sort(([, a], [, b]) => b - a)
       .map(([name, s]) => `    ${name.padEnd(32)} ${((s / Math.max(1, completed)) * 1_000).toFixed(2)} ms`),
-    `  PostgreSQL commits per order        ${perOrder('commits').toFixed(1)}`,
+    `  PostgreSQL commits per order        ${perOrder('commits').toFixed(1)} (${Object.keys(after.byDatabase)
+      .map((db) => [db, (after.byDatabase[db] - (before.byDatabase[db] ?? 0)) / Math.max(1, completed)])
+      .sort(([, a], [, b]) => b - a)
+      .map(([db, n]) => `${db} ${n.toFixed(1)}`)
+      .join(', ')})`,
     `  HTTP requests per order             ${perOrder('httpRequests').toFixed(1)} (served, every service; 3 from the shopper)`,
     `  broker messages per order           ${perOrder('published').toFixed(1)} published, ${perOrder('consumed').toFixed(1)} consumed`,
     '',
