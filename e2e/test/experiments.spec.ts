@@ -73,6 +73,21 @@ const EXPERIMENTS = readdirSync(path.join(root, 'tools/lab/experiments'))
     150_000,
   );
 
+  it('the network faults went through the fault proxy: each left its mark while it lasted', () => {
+    const summary = (name: string) =>
+      JSON.parse(readFileSync(path.join(root, out, name, 'summary.json'), 'utf8')) as {
+        load: { rates: Record<string, { passes: number; fails: number }> };
+        metrics: { name: string; points: [number, number][] }[];
+      };
+    // RabbitMQ cut: the outboxes kept the events meanwhile (and drained, as the experiment asserted).
+    const outbox = summary('broker-outage')
+      .metrics.filter((s) => s.name === 'outbox_pending')
+      .flatMap((s) => s.points.map(([, v]) => v));
+    expect(Math.max(...outbox)).toBeGreaterThan(0);
+    // PostgreSQL cut: some requests were refused (failed checks) while it lasted.
+    expect(summary('database-outage').load.rates['errors']!.passes).toBeGreaterThan(0);
+  });
+
   it('payment-errors: its report shows the breaker opening and closing, drawn in Chromium', async () => {
     const dir = path.join(root, out, 'payment-errors');
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {
