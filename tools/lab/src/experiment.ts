@@ -533,8 +533,9 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
       if ((after.every((j) => j.ok) && !outbox) || clock.now() >= settleBy || options.signal?.aborted) break;
       await clock.sleep(1_000, options.signal);
     }
-    await clock.sleep(1_100);
+    // One last scrape now, so the timeline ends with the state the steady state was judged on.
     await metrics.stop();
+    await metrics.scrape();
     for (const j of after) log(`steady state after: ${j.ok ? '✓' : '✗'} ${j.name} — ${j.detail}`);
     const assertions = judgeAssertions(experiment.assertions, { metrics, windows, load, end: second() });
     if (faultErrors.length) {
