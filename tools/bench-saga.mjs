@@ -241,22 +241,26 @@ try {
   const { systemClock } = await import('./lab/dist/clock.js');
   const accounts = JSON.parse(readFileSync(path.join(stateDir, 'demo-accounts.json'), 'utf8'));
   const admin = { ...accounts.admin, who: 'the bench stack’s demo admin' };
+  const { metricSource, parseMetrics } = await import('./lab/dist/metrics.js');
+  const { targets } = metricSource({ stateDir });
+  const FAMILIES = {
+    httpRequests: 'http_server_request_duration_seconds_count',
+    published: 'messages_published_total',
+    consumed: 'messages_consumed_total',
+  };
+  const keep = new Set(Object.values(FAMILIES));
   const counters = async () => {
-    let httpRequests = 0;
-    let published = 0;
-    let consumed = 0;
-    await Promise.all(
-      services.map(async (s) => {
-        const res = await request(`http://127.0.0.1:${s.port}/metrics`).catch(() => undefined);
-        if (!res) return;
-        const text = await res.body.text();
-        for (const line of text.split('\n')) {
-          const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-          if (line.startsWith('http_server_request_duration_seconds_count')) httpRequests += value;
-          else if (line.startsWith('messages_published_total')) published += value;
-          else if (line.startsWith('messages_consumed_total')) consumed += value;
-        }
-      }),
+    const samples = (
+      await Promise.all(
+        targets.map(async ({ url }) => {
+          const res = await request(url).catch(() => undefined);
+          return res ? parseMetrics(await res.body.text(), keep) : [];
+        }),
+      )
+    ).flat();
+    const total = (family) => samples.filter((x) => x.name === family).reduce((n, x) => n + x.value, 0);
+    const { httpRequests, published, consumed } = Object.fromEntries(
+      Object.entries(FAMILIES).map(([key, family]) => [key, total(family)]),
     );
     const client = new pg.Client({ connectionString: POSTGRES });
     await client.connect();

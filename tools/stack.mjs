@@ -318,11 +318,8 @@ writeFileSync(
   )}\n`,
 );
 
-// How it runs, for the lab's experiments (a kill fault needs --restart; a network fault, the fault proxy).
-writeFileSync(
-  path.join(options.stateDir, 'stack.json'),
-  `${JSON.stringify({ restart: options.restart, faultProxy: options.faultProxy }, null, 2)}\n`,
-);
+// How it runs, for the lab's experiments: a kill fault needs --restart (a network fault, fault-proxy.json below).
+writeFileSync(path.join(options.stateDir, 'stack.json'), `${JSON.stringify({ restart: options.restart }, null, 2)}\n`);
 
 // 1. Infrastructure
 const needed = [...new Set(selected.flatMap((s) => s.needs))];

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ExperimentResult } from './experiment.js';
 import type { Series } from './metrics.js';
 import { renderReport, type ReportData, type ReportVerdict } from './report.js';
+import type { TimelineSecond } from './recorder.js';
 import type { RunResult } from './run.js';
 import { describeValue } from './thresholds.js';
 import { formatMs } from './units.js';
@@ -16,8 +17,8 @@ export function runDirectory(name: string, out?: string): string {
   return dir;
 }
 
-/** The figures of one load run (summary.json's core). */
-export function loadSummary(result: RunResult, baseUrl: string) {
+/** The figures of one load run (summary.json's core); `timeline`: the recorder's, computed once per run. */
+function loadSummary(result: RunResult, baseUrl: string, timeline: TimelineSecond[]) {
   const { recorder, executor } = result;
   const names = recorder.names();
   return {
@@ -40,7 +41,7 @@ export function loadSummary(result: RunResult, baseUrl: string) {
       detail: v.detail,
     })),
     ...(result.kneeRate !== undefined ? { kneeRate: result.kneeRate } : {}),
-    timeline: recorder.timeline(),
+    timeline,
   };
 }
 
@@ -78,30 +79,35 @@ function drawable(result: RunResult) {
   return { latencyThresholds, errorThresholds };
 }
 
+/** What a load run shows in its report, whatever ran it: headline, timeline, thresholds to draw, services' series. */
+function loadReport(result: RunResult, timeline: TimelineSecond[], series: Series[]) {
+  return { headline: headline(result), timeline, ...drawable(result), series };
+}
+
+/** Writes a run's summary.json and report.html; answers the report's path. */
+function writeRun(dir: string, summary: object, report: ReportData): string {
+  writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const file = path.join(dir, 'report.html');
+  writeFileSync(file, renderReport(report));
+  return file;
+}
+
 /** Writes summary.json and report.html of a load run; answers the report's path. */
 export function writeLoadArtifacts(dir: string, result: RunResult, baseUrl: string, series: Series[]): string {
-  writeFileSync(
-    path.join(dir, 'summary.json'),
-    `${JSON.stringify({ ...loadSummary(result, baseUrl), metrics: series }, null, 2)}\n`,
-  );
-  const ok = result.verdicts.every((v) => v.ok);
-  const report = path.join(dir, 'report.html');
-  writeFileSync(
-    report,
-    renderReport({
+  const timeline = result.recorder.timeline();
+  return writeRun(
+    dir,
+    { ...loadSummary(result, baseUrl, timeline), metrics: series },
+    {
       title: `load ${result.profile.name}`,
       subtitle: `${result.profile.description} — against ${baseUrl}, ${new Date().toISOString()}`,
-      ok,
-      headline: headline(result),
-      timeline: result.recorder.timeline(),
-      ...drawable(result),
+      ok: result.verdicts.every((v) => v.ok),
+      ...loadReport(result, timeline, series),
       windows: [],
-      series,
       verdicts: thresholdVerdicts(result),
       slowest: [],
-    }),
+    },
   );
-  return report;
 }
 
 /** Every verdict of an experiment, in the order it was judged. */
@@ -133,44 +139,37 @@ export function experimentVerdicts(result: ExperimentResult): ReportVerdict[] {
   return verdicts;
 }
 
-/** Writes summary.json and report.html of an experiment; answers the report's path. */
-export function writeExperimentArtifacts(dir: string, result: ExperimentResult, baseUrl: string): string {
-  const verdicts = experimentVerdicts(result);
+/** Writes summary.json and report.html of an experiment (its `verdicts`, as the command printed them). */
+export function writeExperimentArtifacts(
+  dir: string,
+  result: ExperimentResult,
+  baseUrl: string,
+  verdicts: ReportVerdict[],
+): string {
+  const timeline = result.load.recorder.timeline();
   const series = result.metrics.toJSON();
-  writeFileSync(
-    path.join(dir, 'summary.json'),
-    `${JSON.stringify(
-      {
-        experiment: result.experiment,
-        ok: result.ok,
-        windows: result.windows,
-        verdicts,
-        load: loadSummary(result.load, baseUrl),
-        metrics: series,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  const report = path.join(dir, 'report.html');
-  writeFileSync(
-    report,
-    renderReport({
+  return writeRun(
+    dir,
+    {
+      experiment: result.experiment,
+      ok: result.ok,
+      windows: result.windows,
+      verdicts,
+      load: loadSummary(result.load, baseUrl, timeline),
+      metrics: series,
+    },
+    {
       title: `experiment ${result.experiment.name}`,
       subtitle: `${result.experiment.description} — against ${baseUrl}, ${new Date().toISOString()}`,
       ok: result.ok,
-      headline: headline(result.load),
-      timeline: result.load.recorder.timeline(),
-      ...drawable(result.load),
+      ...loadReport(result.load, timeline, series),
       windows: result.windows,
-      series,
       verdicts,
       slowest: result.windows.map((w) => ({
         window: `${w.fault} (${w.from}–${w.to} s)`,
         // A fault's effect outlasts it by a few seconds (breakers, parked sagas): the window and 5 s after.
         requests: result.load.recorder.slowestIn(w.from, w.to + 5),
       })),
-    }),
+    },
   );
-  return report;
 }

@@ -105,8 +105,8 @@ async function main() {
   }
   screen.done();
   const dir = runDirectory(experiment.name, values.out);
-  const report = writeExperimentArtifacts(dir, result, baseUrl);
   const verdicts = experimentVerdicts(result);
+  const report = writeExperimentArtifacts(dir, result, baseUrl, verdicts);
   const lines = ['', `experiment ${experiment.name}:`];
   for (const v of verdicts) lines.push(`  ${v.ok ? '✓' : '✗'} ${v.kind.padEnd(20)} ${v.name} — ${v.detail}`);
   const failed = verdicts.filter((v) => !v.ok);

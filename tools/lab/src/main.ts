@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// `npm run load -- <profile|file> [--base-url URL] [--threshold '<expression>']... [--duration 30s] [--rate N]
-// [--out DIR] [--restock N] [--admin-email E --admin-password P]`: runs a load profile against the stack (default the local
-// gateway), prints a live progress line and a summary, writes summary.json, and exits 1 when a threshold failed —
-// naming it. docs/lab.md explains profiles and thresholds.
+// `npm run load -- <profile|file> [options]` (USAGE below): runs a load profile against the stack (default the local
+// gateway) while scraping the services' metrics, prints a live progress line and a summary, writes summary.json and
+// report.html, and exits 1 when a threshold failed — naming it. docs/lab.md explains profiles and thresholds.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -225,7 +225,6 @@ export class Recorder {
     };
   }
 
-  /** One entry per second: requests, errors, order outcomes, p99 of all requests (corrected). */
   /** Each second of the run: requests, errors of checks, percentiles (from the intended start) per latency, counts. */
   timeline(): TimelineSecond[] {
     return this.seconds.map((s, second) => {

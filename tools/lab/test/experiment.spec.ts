@@ -37,7 +37,7 @@ const breaker: AssertionSpec = {
   closesWithin: '10s',
 };
 const judge = (assertion: AssertionSpec, metrics: MetricsTimeline, run = load({ placed: 1, completed: 1 })) =>
-  judgeAssertions([assertion], { metrics, windows: [window], load: run, end: 30 })[0]!;
+  judgeAssertions([assertion], { metrics, windows: [window], load: run })[0]!;
 const state = (values: number[]) =>
   timeline(['saga-orchestrator', 'circuit_breaker_state', { breaker: 'saga-orchestrator->payment-service' }, values]);
 
