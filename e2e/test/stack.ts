@@ -62,9 +62,15 @@ export interface TraceSpan {
 
 export async function startStack(
   infra: { postgres: string; rabbitmq: string; redis: string },
-  options: { traces?: boolean; faultProxy?: boolean; env?: Record<string, string> } = {},
+  options: {
+    traces?: boolean;
+    faultProxy?: boolean;
+    env?: Record<string, string>;
+    /** Another start of a stopped stack: its id, so its databases, namespace, state folder and accounts. */
+    id?: string;
+  } = {},
 ): Promise<E2eStack> {
-  const id = randomBytes(3).toString('hex');
+  const id = options.id ?? randomBytes(3).toString('hex');
   const running = process.env['E2E_STACK_STATE_DIR'];
   const dbPrefix = running ? (process.env['E2E_DB_PREFIX'] ?? 'refarch_') : `refarch_test_e2e_${id}_`;
   const stateDir = running ? path.resolve(root, running) : path.join(root, '.tmp', `e2e-${id}`);

@@ -29,6 +29,7 @@ describe('k8s/components', () => {
   it('has the components the docs name', () => {
     expect(components).toEqual([
       'autoscaling',
+      'backup',
       'data-lake',
       'dev-secrets',
       'gitops',
@@ -76,5 +77,49 @@ describe('k8s/components', () => {
       ['/api', 'api-gateway'],
       ['/', 'frontend'],
     ]);
+  });
+
+  it('backup: a nightly, never-overlapping backup of both stores to the volume, with the restore Jobs suspended', () => {
+    const objects = withComponent('backup') as (K8sObject & { spec: any; metadata: any; data?: any })[];
+    const cron = (name: string) => objects.find((o) => o.kind === 'CronJob' && o.metadata.name === name)!;
+    const podOf = (name: string) => cron(name).spec.jobTemplate.spec.template.spec;
+    const backup = cron('backup');
+    expect(backup.spec).toMatchObject({
+      concurrencyPolicy: 'Forbid',
+      schedule: expect.stringMatching(/^\d+ \d+ \* \* \*$/),
+    });
+    expect(backup.spec.suspend).toBeUndefined();
+    // PostgreSQL first (the init container: the saga's database before the participants'), then MongoDB.
+    const pod = podOf('backup');
+    expect(pod.initContainers.map((c: any) => c.command)).toEqual([['sh', '/scripts/pg-backup.sh']]);
+    expect(pod.containers.map((c: any) => c.command)).toEqual([['sh', '/scripts/mongo-backup.sh']]);
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      expect(c.env).toContainEqual({ name: 'BACKUP_KEEP', value: '7' });
+    }
+    for (const [name, scripts] of [
+      ['backup-restore', ['pg-restore.sh', 'mongo-restore.sh']],
+      ['backup-redeliver', ['pg-redeliver.sh']],
+    ] as const) {
+      expect(cron(name).spec.suspend).toBe(true);
+      const spec = podOf(name);
+      expect([...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.command[1])).toEqual(
+        scripts.map((s) => `/scripts/${s}`),
+      );
+    }
+    // Every pod mounts the one volume and the scripts as the repository has them.
+    const scripts = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('backup-scripts'))!;
+    for (const name of ['backup', 'backup-restore', 'backup-redeliver']) {
+      const volumes = podOf(name).volumes;
+      expect(volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'backups' } });
+      expect(volumes).toContainEqual({
+        name: 'scripts',
+        configMap: { name: scripts.metadata.name, defaultMode: 0o555 },
+      });
+    }
+    expect(objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'backups')).toBe(true);
+    const dir = path.join(k8s, 'components/backup/scripts');
+    for (const file of readdirSync(dir)) {
+      expect(scripts.data[file]).toBe(readFileSync(path.join(dir, file), 'utf8'));
+    }
   });
 });
