@@ -19,6 +19,8 @@ import {
 import type { DestinationStream } from 'pino';
 import { MessageErrorFilter, RabbitMqTransport } from '@refarch/messaging';
 import { DeadlineInterceptor, FaultInjector, ResilienceModule } from '@refarch/resilience';
+import { IdentityModule } from './identity.module.js';
+import { serviceTokenSecret, ServiceCredentials } from './identity.js';
 import { PlatformModule } from './platform.module.js';
 import { ZodValidationPipe } from './validation.js';
 
@@ -37,6 +39,12 @@ export type PlatformConfig = Readonly<
     | 'FAULT_ERROR_RATE'
     | 'FAULT_LATENCY_MS'
     | 'BREAKERS'
+    | 'NODE_ENV'
+    | 'SERVICE_TOKEN_SECRET'
+    | 'JWKS_URL'
+    | 'JWT_ISSUER'
+    | 'JWT_AUDIENCE'
+    | 'JWT_CLOCK_SKEW_SECONDS'
   >
 >;
 
@@ -76,13 +84,16 @@ export async function createService(rootModule: Type | DynamicModule, options: S
   const { config, name } = options;
   const logger = createLogger({ service: name, level: config.LOG_LEVEL, destination: options.logDestination });
   const metrics = createMetrics(name);
+  const credentials = new ServiceCredentials(serviceTokenSecret(config), name);
 
   @Module({
     imports: [
       PlatformModule.forRoot(logger, metrics),
       AdminModule.forRoot(config.ADMIN_TOKEN || undefined),
+      IdentityModule.forRoot(config, credentials),
       ResilienceModule.forRoot({
         caller: name,
+        credential: (dependency) => credentials.issue(dependency),
         ...(config.BREAKERS === 'off' ? { breakerDefaults: { enabled: false } } : {}),
         faults: { mode: config.FAULT_MODE, errorRate: config.FAULT_ERROR_RATE, latencyMs: config.FAULT_LATENCY_MS },
       }),

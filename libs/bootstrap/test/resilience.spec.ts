@@ -6,12 +6,14 @@ import { loadConfig, serviceEnv } from '@refarch/config';
 import { HealthModule } from '@refarch/health';
 import { HttpClients } from '@refarch/resilience';
 import { startTestService, type TestService } from '@refarch/testing';
-import { createService } from '../src/index.js';
+import { Access, createService } from '../src/index.js';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 let downstreamUrl = '';
 
+// Open to anyone: these tests are about the platform's other defaults (identity.spec.ts is about callers).
 @Controller()
+@Access('public')
 class ShopController {
   constructor(private readonly clients: HttpClients) {}
 

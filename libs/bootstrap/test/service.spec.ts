@@ -5,13 +5,15 @@ import { HealthModule } from '@refarch/health';
 import { LOGGER, type Logger } from '@refarch/observability';
 import { startTestService, type TestService } from '@refarch/testing';
 import { z } from 'zod';
-import { createService, ZodDto } from '../src/index.js';
+import { Access, createService, ZodDto } from '../src/index.js';
 
 class OrderDto extends ZodDto(z.strictObject({ sku: z.string().min(1), quantity: z.number().int().positive() })) {}
 
 let releaseSlow: () => void = () => undefined;
 
+// Open to anyone: these tests are about the platform's other defaults (identity.spec.ts is about callers).
 @Controller()
+@Access('public')
 class DemoController {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 

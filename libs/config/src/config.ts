@@ -135,6 +135,21 @@ export const serviceEnv = z.object({
   SHUTDOWN_DELAY_MS: env.int().default(0),
   /** Bearer token for `/admin/*` (breakers, fault injection); unset disables the admin API. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * The secret of the service credential (libs/bootstrap identity.ts): a service calling another for no user signs
+   * a short-lived token with it, and every service checks it. At least 32 characters; required in production,
+   * a development default otherwise (DEVELOPMENT_SERVICE_TOKEN_SECRET).
+   */
+  SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Where a service that takes signed-in users' requests fetches the user-service's keys
+   * (`http://user-service:3001/.well-known/jwks.json`); unset, user tokens are refused (401).
+   */
+  JWKS_URL: env.url('http', 'https').optional(),
+  /** The claims every access token must carry (the user-service signs them; every service checks them). */
+  JWT_ISSUER: z.string().min(1).default('refarch-user-service'),
+  JWT_AUDIENCE: z.string().min(1).default('refarch'),
+  JWT_CLOCK_SKEW_SECONDS: env.int().max(60).default(5),
   /** Isolates the stack's RabbitMQ exchanges and queues on a shared broker (libs/messaging); unset = shared names. */
   MESSAGING_NAMESPACE: z
     .string()
@@ -154,3 +169,9 @@ export const serviceEnv = z.object({
 });
 
 export type ServiceEnv = z.infer<typeof serviceEnv>;
+
+/**
+ * The service credential's secret when SERVICE_TOKEN_SECRET is unset outside production: every local process and
+ * test shares it, so nothing needs configuring there; `npm run stack` sets a random one per run.
+ */
+export const DEVELOPMENT_SERVICE_TOKEN_SECRET = 'refarch-development-service-secret-never-in-production';

@@ -100,6 +100,7 @@ export class HttpClient {
     private readonly budget: RetryBudget,
     private readonly dispatcher: Dispatcher,
     private readonly onRetryOutcome: (outcome: RetryOutcome) => void = () => undefined,
+    private readonly credential?: Credential,
   ) {
     this.baseUrl = new URL(baseUrl).origin + new URL(baseUrl).pathname.replace(/\/$/, '');
   }
@@ -167,6 +168,10 @@ export class HttpClient {
         : {}),
       ...(req.idempotencyKey !== undefined ? { [IDEMPOTENCY_HEADER]: req.idempotencyKey } : {}),
       ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      // The caller's own credential (a forwarded user token, the admin token) wins over the service credential.
+      ...(this.credential && req.headers?.['authorization'] === undefined
+        ? { authorization: `Bearer ${await this.credential(this.dependency)}` }
+        : {}),
       ...req.headers,
     };
     const response = await request(url, {
@@ -190,6 +195,12 @@ export class HttpClient {
   }
 }
 
+/**
+ * The bearer token a service sends to `dependency` when a call sets no `authorization` itself: its service
+ * credential (libs/bootstrap identity.ts), for the called service alone.
+ */
+export type Credential = (dependency: string) => Promise<string>;
+
 export interface HttpClientOptions {
   breaker?: BreakerOverrides;
   retry?: Partial<RetryPolicy>;
@@ -208,6 +219,7 @@ export class HttpClients {
   constructor(
     private readonly breakers: BreakerRegistry,
     registry: Registry,
+    private readonly credential?: Credential,
   ) {
     this.retries = sharedMetric(
       registry,
@@ -234,6 +246,7 @@ export class HttpClients {
       new RetryBudget({ ...DEFAULT_RETRY_BUDGET, ...options.budget }),
       this.agent,
       (outcome) => this.retries.inc({ dependency, outcome }),
+      this.credential,
     );
     this.clients.set(dependency, client);
     return client;

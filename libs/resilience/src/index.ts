@@ -11,7 +11,7 @@ export {
 export { backoffDelay, DEFAULT_RETRY_BUDGET, DEFAULT_RETRY_POLICY, isRetryable, retry, RetryBudget } from './retry.js';
 export type { RetryBudgetOptions, RetryOptions, RetryOutcome, RetryPolicy } from './retry.js';
 export { HttpClient, HttpClients, IDEMPOTENCY_HEADER, retryAfterMs } from './http-client.js';
-export type { HttpClientOptions, HttpMethod, HttpRequest, HttpResponse } from './http-client.js';
+export type { Credential, HttpClientOptions, HttpMethod, HttpRequest, HttpResponse } from './http-client.js';
 export { FaultInjector, faultSettingsSchema, InjectedFaultError } from './faults.js';
 export type { FaultMode, FaultSettings } from './faults.js';
 export { DeadlineInterceptor } from './deadline.interceptor.js';

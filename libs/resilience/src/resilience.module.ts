@@ -17,7 +17,7 @@ import { METRICS_REGISTRY } from '@refarch/observability';
 import type { Registry } from 'prom-client';
 import { BreakerRegistry, DEFAULT_BREAKER_OPTIONS, type BreakerOptions } from './breakers.js';
 import { FaultInjector, faultSettingsSchema, type FaultSettings } from './faults.js';
-import { HttpClients } from './http-client.js';
+import { HttpClients, type Credential } from './http-client.js';
 
 export interface ResilienceOptions {
   /** This service's name: breakers are named `<caller>-><dependency>`. */
@@ -25,6 +25,8 @@ export interface ResilienceOptions {
   /** Fault injection at start (FAULT_MODE, FAULT_ERROR_RATE, FAULT_LATENCY_MS). */
   faults: FaultSettings;
   breakerDefaults?: Partial<BreakerOptions>;
+  /** The bearer credential of a call to `dependency` that sets no `authorization` of its own (see HttpClients). */
+  credential?: Credential;
 }
 
 @Controller('admin')
@@ -94,7 +96,8 @@ export class ResilienceModule {
         {
           provide: HttpClients,
           inject: [BreakerRegistry, METRICS_REGISTRY],
-          useFactory: (breakers: BreakerRegistry, registry: Registry) => new HttpClients(breakers, registry),
+          useFactory: (breakers: BreakerRegistry, registry: Registry) =>
+            new HttpClients(breakers, registry, options.credential),
         },
         { provide: FaultInjector, useFactory: () => new FaultInjector(options.faults) },
         ResilienceLifecycle,

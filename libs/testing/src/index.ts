@@ -22,3 +22,5 @@ export type {
 export { deleteMessagingNamespace } from './broker.js';
 export { eventually } from './eventually.js';
 export { freePort } from './ports.js';
+export { callAs, serviceAuth, startTestIssuer } from './identity.js';
+export type { TestIssuer, UserTokenOptions } from './identity.js';

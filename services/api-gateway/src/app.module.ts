@@ -1,3 +1,4 @@
+import { AUTHENTICATES_ITS_CALLERS } from '@refarch/bootstrap';
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { HealthModule, rabbitmqCheck, redisCheck } from '@refarch/health';
@@ -59,6 +60,8 @@ export class AppModule {
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        // `/api` is public with the gateway's own AuthGuard; the platform's service-to-service guard stays out.
+        { provide: AUTHENTICATES_ITS_CALLERS, useValue: true },
         redisProvider,
         RedisLifecycle,
         {

@@ -60,10 +60,6 @@ export const gatewayEnv = serviceEnv.extend({
    * gateway's ADMIN_TOKEN: one stack shares one token.
    */
   SERVICES_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  JWT_ISSUER: z.string().min(1).default('refarch-user-service'),
-  JWT_AUDIENCE: z.string().min(1).default('refarch'),
-  /** Accepted clock difference with the token issuer for `exp`/`iat`/`nbf`; bounded to one minute. */
-  JWT_CLOCK_SKEW_SECONDS: env.int().max(60).default(5),
   /** Requests per user (per client IP when anonymous) per window, across all gateway replicas. */
   RATE_LIMIT_POINTS: env.int().min(1).default(300),
   RATE_LIMIT_ANONYMOUS_POINTS: env.int().min(1).default(120),

@@ -236,6 +236,23 @@ export async function cleanNamespace(infra: { redis: string; rabbitmq: string },
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * Who a stubbed service was called as: the user of a forwarded access token, or the service of a credential
+ * (`service:<name>→<audience>`), from the JWT's claims — the stubs stand for services that verify them.
+ */
+export function callerOf(authorization: string | string[] | undefined): string | undefined {
+  const token = typeof authorization === 'string' ? /^Bearer (.+)$/.exec(authorization)?.[1] : undefined;
+  if (!token) return undefined;
+  const [header, payload] = token.split('.').map((part) => {
+    try {
+      return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  });
+  return header?.['alg'] === 'HS256' ? `service:${payload?.['sub']}→${payload?.['aud']}` : payload?.['sub'];
+}
+
 /** Publishes events into a gateway's messaging namespace, as the services would (through a confirm publisher). */
 export function eventPublisher(infra: { rabbitmq: string }, namespace: string) {
   const connection = connectBroker(infra.rabbitmq, { name: 'gateway-test' });

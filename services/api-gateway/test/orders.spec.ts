@@ -14,6 +14,7 @@ import {
   TokenIssuer,
   type GatewayUnderTest,
   type Stubs,
+  callerOf,
 } from './harness.js';
 import { UPSTREAMS } from '../src/config.js';
 
@@ -84,25 +85,25 @@ async function readStream(
     stubs['order-service']
       .on((r) => {
         if (r.method !== 'GET' || r.path !== `/orders/${ORDER_ID}`) return undefined;
-        return r.headers['x-user-id'] === 'owner'
+        return callerOf(r.headers['authorization']) === 'owner'
           ? { status: 200, body: order() }
           : problem(404, 'ORDERS.NOT_FOUND', `Order ${ORDER_ID} not found`);
       })
       .on((r) =>
         r.method === 'GET' && r.path === '/orders'
-          ? { status: 200, body: r.headers['x-user-id'] === 'owner' ? [order()] : [] }
+          ? { status: 200, body: callerOf(r.headers['authorization']) === 'owner' ? [order()] : [] }
           : undefined,
       )
       .on((r) => {
         if (r.method !== 'POST' || r.path !== '/orders') return undefined;
-        if (r.headers['x-user-id'] === 'outage-victim') {
+        if (callerOf(r.headers['authorization']) === 'outage-victim') {
           // order-service with its store down (its real answer: test/store-outage.spec.ts there)
           return {
             ...problem(503, 'SERVICE.DEPENDENCY_UNAVAILABLE', 'A store or broker this service needs is unavailable'),
             headers: { 'retry-after': '30' },
           };
         }
-        if (r.headers['x-user-id'] !== 'owner') return { status: 500, body: {} };
+        if (callerOf(r.headers['authorization']) !== 'owner') return { status: 500, body: {} };
         return { status: 202, body: { orderId: ORDER_ID, status: 'PENDING', key: r.headers['idempotency-key'] } };
       });
     stubs['user-service'].on((r) =>
@@ -149,7 +150,7 @@ async function readStream(
     await cleanNamespace(infra!, gateway.namespace);
   });
 
-  it('forwards an order with the caller as x-user-id and the Idempotency-Key', async () => {
+  it('forwards an order with the caller’s own token and the Idempotency-Key', async () => {
     const res = await call(
       gateway.url,
       'POST',
@@ -160,7 +161,9 @@ async function readStream(
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ orderId: ORDER_ID, status: 'PENDING', key: 'checkout-0001' });
     const forwarded = stubs['order-service'].callsTo('POST', '/orders').at(-1)!;
-    expect(forwarded.headers['x-user-id']).toBe('owner');
+    // The order-service verifies the shopper's token itself: the gateway sends it on unchanged, and no x-user-id.
+    expect(forwarded.headers['authorization']).toBe(bearer(owner).authorization);
+    expect(forwarded.headers['x-user-id']).toBeUndefined();
     expect(forwarded.body).toEqual({ items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] });
   });
 
@@ -207,6 +210,13 @@ async function readStream(
       saga: { state: 'STARTED', steps: [{ to: 'STARTED' }] },
       degraded: [],
     });
+    // The parts the gateway reads for no user come with its service credential, each for its own service.
+    expect(
+      callerOf(stubs['user-service'].callsTo('GET', '/internal/users/owner').at(-1)!.headers['authorization']),
+    ).toBe('service:api-gateway→user-service');
+    expect(
+      callerOf(stubs['payment-service'].callsTo('GET', `/payments/${ORDER_ID}`).at(-1)!.headers['authorization']),
+    ).toBe('service:api-gateway→payment-service');
   });
 
   it('degrades when payment-service hangs: 200 with payment null and degraded ["payment"], within the deadline', async () => {

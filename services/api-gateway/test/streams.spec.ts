@@ -17,6 +17,7 @@ import {
   TokenIssuer,
   type GatewayUnderTest,
   type Stubs,
+  callerOf,
 } from './harness.js';
 
 const infra = await requireInfra('api-gateway stream limits', 'redis', 'rabbitmq');
@@ -71,7 +72,7 @@ const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs 
             status: 200,
             body: {
               orderId: ORDER_ID,
-              userId: r.headers['x-user-id'],
+              userId: callerOf(r.headers['authorization']),
               status,
               items: [{ sku: 'MUG-CLASSIC', quantity: 1, priceCents: 1299 }],
               totalCents: 1299,

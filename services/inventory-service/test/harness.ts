@@ -1,9 +1,15 @@
 import { createService, type Service } from '@refarch/bootstrap';
-import { startOnTestDatabase, type DatabaseServiceUnderTest, type TestServiceOverrides } from '@refarch/testing';
+import {
+  callAs,
+  startOnTestDatabase,
+  type DatabaseServiceUnderTest,
+  type TestServiceOverrides,
+} from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadInventoryServiceConfig } from '../src/config.js';
 
-export { httpJson as call } from '@refarch/testing';
+/** HTTP to the service as another service calls it (the saga, the gateway): with a service credential. */
+export const call = callAs('inventory-service');
 export type InventoryUnderTest = DatabaseServiceUnderTest<Service>;
 /** The admin token the service under test takes (its /admin routes). */
 export const ADMIN_TOKEN = 'inventory-test-admin-token';

@@ -5,9 +5,12 @@ import { createService, type Service } from '@refarch/bootstrap';
 import {
   httpJson,
   requireInfra,
+  serviceAuth,
   startOnTestDatabase,
+  startTestIssuer,
   testPool,
   type DatabaseServiceUnderTest,
+  type TestIssuer,
   type TestServiceOverrides,
 } from '@refarch/testing';
 import pg from 'pg';
@@ -27,9 +30,19 @@ const catalog = [
   let inventory: http.Server;
   let inventoryUp = true;
   let db: pg.Pool;
-  const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    httpJson(svc.url, method, path, body, headers);
-  const asUser = (user: string, key?: string) => ({ 'x-user-id': user, ...(key ? { 'idempotency-key': key } : {}) });
+  let issuer: TestIssuer;
+  /** `x-test-user` / `x-test-saga` stand for that user's access token / the saga's service credential. */
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const { 'x-test-user': user, 'x-test-saga': saga, ...rest } = headers;
+    const auth = user
+      ? await issuer.auth(user)
+      : saga
+        ? await serviceAuth('order-service', { caller: 'saga-orchestrator' })
+        : {};
+    return httpJson(svc.url, method, path, body, { ...rest, ...auth });
+  };
+  const asUser = (user: string, key?: string) => ({ 'x-test-user': user, ...(key ? { 'idempotency-key': key } : {}) });
+  const asSaga = { 'x-test-saga': '1' };
   const events = async (orderId: string) =>
     (
       await db.query<{ type: string }>(`SELECT type FROM outbox WHERE envelope->'data'->>'orderId' = $1 ORDER BY seq`, [
@@ -38,6 +51,7 @@ const catalog = [
     ).rows.map((r) => r.type);
 
   beforeAll(async () => {
+    issuer = await startTestIssuer();
     inventory = http.createServer((req, res) => {
       if (!inventoryUp) {
         res.writeHead(503).end();
@@ -54,6 +68,7 @@ const catalog = [
         RABBITMQ_URL: infra!.rabbitmq,
         MESSAGING_NAMESPACE: namespace,
         INVENTORY_URL: inventoryUrl,
+        JWKS_URL: issuer.jwksUrl,
         LOG_LEVEL: 'warn',
       });
       return createService(AppModule.forRoot(config), {
@@ -69,6 +84,7 @@ const catalog = [
     await db.end();
     await svc.stop();
     await new Promise((r) => inventory.close(r));
+    await issuer.close();
   });
 
   it('creates a PENDING order priced from the catalog (never from the client) with its event', async () => {
@@ -130,20 +146,49 @@ const catalog = [
   it('state machine over HTTP: approve (idempotent), reject after approve is 409, reject with a reason', async () => {
     const a = (await api('POST', '/orders', { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] }, asUser('cat'))).body
       .orderId as string;
-    expect((await api('POST', `/orders/${a}/approve`)).body.status).toBe('APPROVED');
-    expect((await api('POST', `/orders/${a}/approve`)).status).toBe(200);
-    expect((await api('POST', `/orders/${a}/reject`, { reason: 'too late' })).body).toMatchObject({
+    expect((await api('POST', `/orders/${a}/approve`, undefined, asSaga)).body.status).toBe('APPROVED');
+    expect((await api('POST', `/orders/${a}/approve`, undefined, asSaga)).status).toBe(200);
+    expect((await api('POST', `/orders/${a}/reject`, { reason: 'too late' }, asSaga)).body).toMatchObject({
       status: 409,
       code: 'ORDERS.ILLEGAL_TRANSITION',
     });
     const b = (await api('POST', '/orders', { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] }, asUser('cat'))).body
       .orderId as string;
-    expect((await api('POST', `/orders/${b}/reject`, { reason: 'payment declined' })).body).toMatchObject({
+    expect((await api('POST', `/orders/${b}/reject`, { reason: 'payment declined' }, asSaga)).body).toMatchObject({
       status: 'REJECTED',
       reason: 'payment declined',
     });
     expect(await events(a)).toEqual(['orders.order-created.v1', 'orders.order-approved.v1']);
     expect(await events(b)).toEqual(['orders.order-created.v1', 'orders.order-rejected.v1']);
+  });
+
+  it('takes the caller from a verified token only: x-user-id alone, forged or expired tokens are 401', async () => {
+    const mine = (await api('POST', '/orders', { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] }, asUser('gus'))).body
+      .orderId as string;
+    const forger = await startTestIssuer(); // signs like the user-service, with a key it never published
+    try {
+      for (const headers of [
+        { 'x-user-id': 'gus' },
+        await forger.auth('gus'),
+        await issuer.auth('gus', { expiresInSeconds: -60 }),
+        await issuer.auth('gus', { audience: 'another-app' }),
+      ]) {
+        for (const path of ['/orders', `/orders/${mine}`]) {
+          const res = await httpJson(svc.url, 'GET', path, undefined, headers);
+          expect({ path, status: res.status, type: res.type }).toEqual({
+            path,
+            status: 401,
+            type: expect.stringMatching(/problem\+json/),
+          });
+        }
+      }
+    } finally {
+      await forger.close();
+    }
+    // The saga's transitions: its credential, not a user's token, and never nothing.
+    expect((await httpJson(svc.url, 'POST', `/orders/${mine}/approve`)).status).toBe(401);
+    expect((await api('POST', `/orders/${mine}/approve`, undefined, asUser('gus'))).status).toBe(403);
+    expect((await api('GET', `/orders/${mine}`, undefined, asSaga)).body).toMatchObject({ orderId: mine });
   });
 
   it('lists only the caller’s orders, and someone else’s order is a 404', async () => {
@@ -181,7 +226,7 @@ const catalog = [
   });
 
   describe('bad input never reaches a 5xx', () => {
-    const user = { 'x-user-id': 'zed' };
+    const user = asUser('zed');
     const cases: [string, string, unknown, Record<string, string>][] = [
       ['POST', '/orders', { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] }, {}],
       ['POST', '/orders', { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] }, { 'x-user-id': 'a b' }],
@@ -210,10 +255,10 @@ const catalog = [
       ['GET', '/orders?limit=abc', undefined, user],
       ['GET', '/orders/not-a-uuid', undefined, user],
       ['GET', '/orders/00000000-0000-4000-8000-000000000000', undefined, user],
-      ['POST', '/orders/00000000-0000-4000-8000-000000000000/approve', undefined, {}],
-      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', { reason: '' }, {}],
-      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', { reason: 'a\u0000' }, {}],
-      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', {}, {}],
+      ['POST', '/orders/00000000-0000-4000-8000-000000000000/approve', undefined, asSaga],
+      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', { reason: '' }, asSaga],
+      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', { reason: 'a\u0000' }, asSaga],
+      ['POST', '/orders/00000000-0000-4000-8000-000000000000/reject', {}, asSaga],
       ['GET', `/orders/${'a'.repeat(5000)}`, undefined, user],
     ];
     for (const [method, path, body, headers] of cases) {

@@ -17,6 +17,8 @@ import {
   startTestService,
   type TcpProxy,
   type TestDatabase,
+  startTestIssuer,
+  type TestIssuer,
   type TestService,
 } from '@refarch/testing';
 import { AppModule } from '../src/app.module.js';
@@ -25,7 +27,9 @@ import { loadOrderServiceConfig } from '../src/config.js';
 const infra = await requireInfra('order-service store outages', 'postgres', 'rabbitmq');
 const mongo = await requireInfra('order-service recovery on MongoDB', 'mongodb');
 
-const user = { 'x-user-id': 'outage-user' };
+/** The shopper's access token (from a test issuer whose JWKS the service under test reads). */
+let user: Record<string, string> = {};
+let issuer: TestIssuer;
 const order = { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] };
 
 (infra ? describe : describe.skip)('order-service with its store down', () => {
@@ -40,6 +44,7 @@ const order = { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] };
         ORDERS_DB_URL: ordersDbUrl,
         RABBITMQ_URL: infra!.rabbitmq,
         INVENTORY_URL: inventoryUrl,
+        JWKS_URL: issuer.jwksUrl,
         MESSAGING_NAMESPACE: namespace,
         ORDERS_DB_TIMEOUT_MS: '1500',
         LOG_LEVEL: 'error',
@@ -87,6 +92,8 @@ const order = { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] };
   };
 
   beforeAll(async () => {
+    issuer = await startTestIssuer();
+    user = await issuer.auth('outage-user', { expiresInSeconds: 3_600 });
     inventory = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify([{ sku: 'MUG-CLASSIC', name: 'Mug', priceCents: 1299, stock: 10 }]));
@@ -97,6 +104,7 @@ const order = { items: [{ sku: 'MUG-CLASSIC', quantity: 1 }] };
   afterAll(async () => {
     for (const svc of started) await svc.close();
     await new Promise((r) => inventory.close(r));
+    await issuer.close();
     await deleteMessagingNamespace(infra!.rabbitmq, namespace);
   });
 

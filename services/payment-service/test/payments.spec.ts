@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireInfra, testPool } from '@refarch/testing';
+import { httpJson, requireInfra, serviceAuth, startTestIssuer, testPool } from '@refarch/testing';
 import pg from 'pg';
 import { call, startPaymentService, type PaymentUnderTest } from './harness.js';
 
@@ -25,6 +25,30 @@ const infra = await requireInfra('payment-service', 'postgres', 'rabbitmq');
   afterAll(async () => {
     await db.end();
     await svc.stop();
+  });
+
+  it('takes calls from services only: no credential, a forged or misaddressed one, or a user token is 401', async () => {
+    const issuer = await startTestIssuer();
+    try {
+      const body = { orderId: 'identity-1', userId: 'user-1', amountCents: 100 };
+      for (const [what, headers] of [
+        ['nothing', {}],
+        ['x-user-id', { 'x-user-id': 'user-1' }],
+        [
+          'another secret',
+          await serviceAuth('payment-service', { secret: 'forged-secret-forged-secret-forged-secret' }),
+        ],
+        ['for another service', await serviceAuth('inventory-service')],
+        ['a user token', await issuer.auth('user-1')],
+      ] as const) {
+        const res = await httpJson(svc.url, 'POST', '/payments/authorize', body, headers);
+        expect({ what, status: res.status, code: res.body.code }).toMatchObject({ what, status: 401 });
+      }
+      expect(await events('identity-1')).toEqual([]);
+      expect((await authorize('identity-1', 100)).status).toBe(201);
+    } finally {
+      await issuer.close();
+    }
   });
 
   it('authorizes, then captures once; repeating either is a no-op with no second event', async () => {

@@ -43,8 +43,6 @@ export const userServiceEnv = serviceEnv.extend({
       return z.NEVER;
     })
     .default([]),
-  JWT_ISSUER: z.string().min(1).default('refarch-user-service'),
-  JWT_AUDIENCE: z.string().min(1).default('refarch'),
   /** Access token lifetime; at most 15 minutes. */
   JWT_TTL_SECONDS: env.int().min(30).max(900).default(900),
   /** Accounts (emails, comma-separated) that get the `admin` role. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireInfra } from '@refarch/testing';
+import { requireInfra, serviceAuth } from '@refarch/testing';
 import { call, startUserService, type UserServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('user-service bad-input sweep', 'postgres', 'rabbitmq');
@@ -96,7 +96,13 @@ const bodies: [label: string, body: unknown, field?: string][] = [
       expect(res.status).toBe(400);
     }
     for (const id of ['1', "' OR 1=1 --", '%00', 'a'.repeat(5000), '00000000-0000-0000-0000-00000000000g']) {
-      const res = await call(svc.url, 'GET', `/internal/users/${encodeURIComponent(id)}`);
+      const res = await call(
+        svc.url,
+        'GET',
+        `/internal/users/${encodeURIComponent(id)}`,
+        undefined,
+        await serviceAuth('user-service'),
+      );
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }

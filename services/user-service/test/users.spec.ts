@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { exchangesFor } from '@refarch/messaging';
-import { requireInfra } from '@refarch/testing';
+import { requireInfra, serviceAuth } from '@refarch/testing';
 import amqp from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -100,8 +100,13 @@ const infra = await requireInfra('user-service API', 'postgres', 'rabbitmq');
     expect(renamed.status).toBe(200);
     expect(renamed.body.name).toBe('Ann B.');
     expect(Date.parse(renamed.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(me.body.updatedAt));
-    const internal = await api('GET', `/internal/users/${me.body.id}`);
+    const internal = await api('GET', `/internal/users/${me.body.id}`, undefined, await serviceAuth('user-service'));
     expect(internal.body).toMatchObject({ id: me.body.id, name: 'Ann B.' });
+    // Another service's profile lookup: never with a user's token, never without a credential.
+    expect(
+      (await api('GET', `/internal/users/${me.body.id}`, undefined, { authorization: `Bearer ${token}` })).status,
+    ).toBe(403);
+    expect((await api('GET', `/internal/users/${me.body.id}`)).status).toBe(401);
   });
 
   it('refuses missing, malformed, tampered and foreign tokens with 401', async () => {
@@ -133,11 +138,14 @@ const infra = await requireInfra('user-service API', 'postgres', 'rabbitmq');
   });
 
   it('answers 404 for an unknown user id and 400 for a malformed one', async () => {
-    expect((await api('GET', '/internal/users/00000000-0000-4000-8000-000000000000')).body).toMatchObject({
+    const service = await serviceAuth('user-service');
+    expect(
+      (await api('GET', '/internal/users/00000000-0000-4000-8000-000000000000', undefined, service)).body,
+    ).toMatchObject({
       status: 404,
       code: 'USERS.NOT_FOUND',
     });
-    expect((await api('GET', '/internal/users/not-a-uuid')).body).toMatchObject({
+    expect((await api('GET', '/internal/users/not-a-uuid', undefined, service)).body).toMatchObject({
       status: 400,
       errors: [{ field: 'path.id' }],
     });

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnvelope, SHIPPING_COMMANDS_QUEUE, type Envelope } from '@refarch/contracts';
 import { connectBroker, MessagePublisher, type AmqpConnectionManager } from '@refarch/messaging';
-import { deleteMessagingNamespace, eventually, httpJson, requireInfra, testPool } from '@refarch/testing';
+import { deleteMessagingNamespace, eventually, requireInfra, testPool } from '@refarch/testing';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
-import { startRole, type ServiceUnderTest } from './harness.js';
+import { call as httpJson, startRole, type ServiceUnderTest } from './harness.js';
 
 const infra = await requireInfra('workers (shipping role)', 'postgres', 'rabbitmq');
 const ADMIN = 'workers-admin-token-0123456789';

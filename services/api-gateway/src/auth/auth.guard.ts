@@ -1,7 +1,7 @@
 import { createParamDecorator, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '@refarch/errors';
-import { InvalidTokenError } from './auth.errors.js';
+import { bearerToken } from '@refarch/bootstrap';
 import { AccessTokenVerifier, type Caller, type Role } from './jwks.js';
 
 const ACCESS = Symbol('ACCESS');
@@ -44,12 +44,8 @@ export class AuthGuard implements CanActivate {
     const access =
       this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ??
       'user';
-    const header = request.headers['authorization'];
-    if (header !== undefined) {
-      const token = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/i.exec(header)?.[1] : undefined;
-      if (!token) throw new InvalidTokenError();
-      request.caller = await this.verifier.verify(token);
-    }
+    const token = bearerToken(request.headers['authorization']);
+    if (token !== undefined) request.caller = { ...(await this.verifier.verify(token)), token };
     if (access === 'public') return true;
     if (!request.caller) throw new UnauthorizedError('AUTH.UNAUTHORIZED', 'Sign in: this route needs a bearer token');
     if (access === 'admin' && request.caller.role !== 'admin') {

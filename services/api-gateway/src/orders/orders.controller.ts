@@ -44,22 +44,22 @@ export class OrdersController {
     @ValidHeader('idempotency-key', idempotencyKey.optional()) key: string | undefined,
     @Body() body: unknown,
   ) {
-    return this.orders.create(caller.userId, body ?? null, key);
+    return this.orders.create(caller, body ?? null, key);
   }
 
   @Get()
   list(@CurrentCaller() caller: Caller, @Query(new ZodValidationPipe(listQuery)) query: z.infer<typeof listQuery>) {
-    return this.orders.list(caller.userId, query.limit ? { limit: query.limit } : {});
+    return this.orders.list(caller, query.limit ? { limit: query.limit } : {});
   }
 
   @Get(':id')
   async get(@CurrentCaller() caller: Caller, @Param('id', OrderId) id: string) {
-    return publicView(await this.orders.get(caller.userId, id));
+    return publicView(await this.orders.get(caller, id));
   }
 
   @Get(':id/full')
   full(@CurrentCaller() caller: Caller, @Param('id', OrderId) id: string) {
-    return this.orders.full(caller.userId, id);
+    return this.orders.full(caller, id);
   }
 
   /**
@@ -87,7 +87,7 @@ export class OrdersController {
     let order;
     let slot;
     try {
-      order = await this.orders.get(caller.userId, id);
+      order = await this.orders.get(caller, id);
       slot = await this.slots.acquire(caller.userId);
     } catch (error) {
       unsubscribe();

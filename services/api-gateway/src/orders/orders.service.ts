@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpStatusError } from '@refarch/resilience';
+import type { Caller } from '../auth/jwks.js';
 import { Cache } from '../cache/cache.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { profileKey } from '../users/profiles.js';
@@ -22,10 +23,10 @@ export class OrdersService {
     return this.upstreams.client('order-service');
   }
 
-  async create(userId: string, body: unknown, idempotencyKey: string | undefined) {
+  async create(caller: Caller, body: unknown, idempotencyKey: string | undefined) {
     try {
       const { body: created } = await this.orders.post<{ orderId: string; status: OrderStatus }>('/orders', body, {
-        headers: { 'x-user-id': userId },
+        headers: asCaller(caller),
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
         // The key makes the POST safe to retry (the order-service answers a replay with the same order).
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
@@ -36,10 +37,10 @@ export class OrdersService {
     }
   }
 
-  async list(userId: string, query: Record<string, string>) {
+  async list(caller: Caller, query: Record<string, string>) {
     try {
       const { body } = await this.orders.get<OrderView[]>('/orders', {
-        headers: { 'x-user-id': userId },
+        headers: asCaller(caller),
         query,
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
       });
@@ -50,10 +51,10 @@ export class OrdersService {
   }
 
   /** The caller's order; someone else's is a 404 exactly like a missing one (the order-service checks the owner). */
-  async get(userId: string, orderId: string): Promise<OrderView> {
+  async get(caller: Caller, orderId: string): Promise<OrderView> {
     try {
       const { body } = await this.orders.get<OrderView>(`/orders/${orderId}`, {
-        headers: { 'x-user-id': userId },
+        headers: asCaller(caller),
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
       });
       return body;
@@ -68,8 +69,8 @@ export class OrdersService {
    * proves ownership); each other part has COMPOSITION_TIMEOUT_MS and, when it fails, is `null` and named in
    * `degraded` — the answer stays a quick 200. A part that does not exist yet (no payment) is `null`, not degraded.
    */
-  async full(userId: string, orderId: string) {
-    const order = await this.get(userId, orderId);
+  async full(caller: Caller, orderId: string) {
+    const order = await this.get(caller, orderId);
     const deadlineMs = this.config.COMPOSITION_TIMEOUT_MS;
     const degraded: Part[] = [];
     const part = async <T>(name: Part, load: () => Promise<T>): Promise<T | null> => {
@@ -114,6 +115,9 @@ interface SagaView {
   waiting: unknown;
   history: { from: string | null; to: string; detail: string | null; at: string }[];
 }
+
+/** The order-service acts for the signed-in caller: their own token, which it verifies itself. */
+const asCaller = (caller: Caller) => ({ authorization: `Bearer ${caller.token}` });
 
 /** §5's order shape: the owner is implied by the token, so `userId` is not repeated. */
 export function publicView(order: OrderView): PublicOrderView {

@@ -19,7 +19,7 @@ const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisf
 
 /**
  * The controller of one routed service: `/api<route>` and everything below it go to the service unchanged but for
- * the `/api` prefix, as the signed-in caller (`x-user-id`), through its resilient client. One class per route,
+ * the `/api` prefix, as the signed-in caller (their token, which the service verifies), through its resilient client. One class per route,
  * made at start-up, so an unknown prefix is still the router's plain 404 and the RED metrics see the template.
  */
 function routedController(service: string, route: string): Type {
@@ -44,7 +44,7 @@ function routedController(service: string, route: string): Type {
           method: (METHODS.has(request.method) ? request.method : 'GET') as HttpMethod,
           path: request.url.slice('/api'.length),
           ...(request.body !== undefined ? { body: request.body } : {}),
-          headers: { 'x-user-id': caller.userId },
+          headers: { authorization: `Bearer ${caller.token}` },
           ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
           deadlineMs: this.upstreams.config.UPSTREAM_TIMEOUT_MS,
         });

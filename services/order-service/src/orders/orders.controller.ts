@@ -1,18 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ValidHeader, ZodValidationPipe } from '@refarch/bootstrap';
-import {
-  CreateOrderDto,
-  idempotencyKeySchema,
-  ListQueryDto,
-  orderIdSchema,
-  RejectDto,
-  userIdSchema,
-} from './orders.dto.js';
+import { Access, CurrentCaller, CurrentUser, ValidHeader, ZodValidationPipe, type Caller } from '@refarch/bootstrap';
+import { CreateOrderDto, idempotencyKeySchema, ListQueryDto, orderIdSchema, RejectDto } from './orders.dto.js';
 import { OrdersService, view } from './orders.service.js';
 
 const OrderId = new ZodValidationPipe(orderIdSchema);
 
-/** Cluster-internal: the api-gateway authenticates the caller and passes `x-user-id`. */
+/**
+ * Cluster-internal. A shopper's routes take the signed-in user from their own access token (the gateway forwards
+ * it; this service verifies it against the user-service's JWKS); approve and reject are the saga's, with its
+ * service credential (libs/bootstrap identity.ts).
+ */
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
@@ -20,8 +17,9 @@ export class OrdersController {
   /** 202 `{orderId, status}`; a replay with the same Idempotency-Key and body gets the same answer. */
   @Post()
   @HttpCode(202)
+  @Access('user')
   async create(
-    @ValidHeader('x-user-id', userIdSchema) userId: string,
+    @CurrentUser() { userId }: { userId: string },
     @ValidHeader('idempotency-key', idempotencyKeySchema.optional()) key: string | undefined,
     @Body() body: CreateOrderDto,
   ) {
@@ -30,14 +28,16 @@ export class OrdersController {
   }
 
   @Get()
-  async list(@ValidHeader('x-user-id', userIdSchema) userId: string, @Query() query: ListQueryDto) {
+  @Access('user')
+  async list(@CurrentUser() { userId }: { userId: string }, @Query() query: ListQueryDto) {
     return (await this.orders.list(userId, query.limit)).map(view);
   }
 
-  /** With `x-user-id`, someone else's order is a 404. */
+  /** For a user, someone else's order is a 404; a service (the saga, the gateway's composition) sees any. */
   @Get(':id')
-  async get(@Param('id', OrderId) id: string, @ValidHeader('x-user-id', userIdSchema.optional()) userId?: string) {
-    return view(await this.orders.get(id, userId));
+  @Access('user-or-service')
+  async get(@Param('id', OrderId) id: string, @CurrentCaller() caller: Caller) {
+    return view(await this.orders.get(id, caller.kind === 'user' ? caller.userId : undefined));
   }
 
   @Post(':id/approve')

@@ -1,7 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ZodValidationPipe } from '@refarch/bootstrap';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Access, CurrentUser, ZodValidationPipe } from '@refarch/bootstrap';
 import { AccessTokens, type AccessTokenClaims } from '../auth/access-tokens.js';
-import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard.js';
 import { LoginDto, RegisterDto, UpdateProfileDto, userIdSchema } from './users.dto.js';
 import { UsersService } from './users.service.js';
 
@@ -13,6 +12,7 @@ export class UsersController {
   ) {}
 
   @Post('auth/register')
+  @Access('public')
   @HttpCode(201)
   async register(@Body() body: RegisterDto) {
     const { id, email, name } = await this.users.register(body);
@@ -20,29 +20,31 @@ export class UsersController {
   }
 
   @Post('auth/login')
+  @Access('public')
   @HttpCode(200)
   login(@Body() body: LoginDto) {
     return this.users.login(body);
   }
 
   @Get('.well-known/jwks.json')
+  @Access('public')
   jwks() {
     return this.tokens.jwks();
   }
 
   @Get('users/me')
-  @UseGuards(BearerAuthGuard)
+  @Access('user')
   me(@CurrentUser() user: AccessTokenClaims) {
     return this.users.profile(user.userId);
   }
 
   @Patch('users/me')
-  @UseGuards(BearerAuthGuard)
+  @Access('user')
   updateMe(@CurrentUser() user: AccessTokenClaims, @Body() body: UpdateProfileDto) {
     return this.users.rename(user.userId, body.name);
   }
 
-  /** Cluster-internal (API composition); not routed by the gateway or the ingress. */
+  /** Cluster-internal (API composition, with the caller's service credential); not routed by the gateway. */
   @Get('internal/users/:id')
   byId(@Param('id', new ZodValidationPipe(userIdSchema)) id: string) {
     return this.users.profile(id);
