@@ -12,7 +12,7 @@ export interface CatalogEntry {
   /** The database it owns: PostgreSQL unless `store` says `mongodb`. */
   database?: { name: string; env: string; store?: 'postgres' | 'mongodb'; override?: string };
   /** Called service → the variable holding its URL. */
-  calls: Record<string, string>;
+  calls: Record<string, string | { env: string; path: string }>;
   /** Has a consumer queue of its own, named after it. */
   consumes?: boolean;
   /** Public route prefix of a service behind the gateway: `/api<route>/*` is forwarded to its `<route>/*`. */
@@ -23,7 +23,8 @@ export interface CatalogEntry {
   public?: string;
   /**
    * A request that makes it call a service or publish: conformance sends it with a `traceparent` and checks that
-   * what it causes continues the trace (`{uuid}` in a header becomes a fresh UUID).
+   * what it causes continues the trace (`{uuid}` in a header becomes a fresh UUID, `{user-token}` a signed-in
+   * user's access token).
    */
   traceProbe?: { method: string; path: string; body?: unknown; headers?: Record<string, string> };
   /** Production replicas. */
@@ -60,3 +61,5 @@ export interface EnvironmentContext {
 }
 export function serviceEnvironment(entry: CatalogEntry, ctx: EnvironmentContext): Record<string, string>;
 export function storeOverride(entry: CatalogEntry): string | undefined;
+
+export function callSpec(spec: string | { env: string; path: string }): { env: string; path?: string };

@@ -46,8 +46,11 @@ function problemsOf(entry, where) {
   if (typeof entry.calls !== 'object' || entry.calls === null || Array.isArray(entry.calls)) {
     bad('calls', 'must map called services to the variable holding their URL');
   } else {
-    for (const [service, env] of Object.entries(entry.calls)) {
+    for (const [service, spec] of Object.entries(entry.calls)) {
+      const { env, path: urlPath } = callSpec(spec);
       if (typeof env !== 'string' || !ENV.test(env)) bad(`calls.${service}`, 'must be an environment variable name');
+      if (urlPath !== undefined && (typeof urlPath !== 'string' || !urlPath.startsWith('/')))
+        bad(`calls.${service}.path`, 'must be a path starting with /');
     }
   }
   if (entry.route !== undefined && (typeof entry.route !== 'string' || !/^\/[a-z][a-z0-9-]*$/.test(entry.route))) {
@@ -82,6 +85,12 @@ function problemsOf(entry, where) {
   }
   return problems;
 }
+
+/**
+ * One `calls` value: the variable holding the called service's URL (`"INVENTORY_URL"`), or `{ env, path }` for a
+ * variable holding a URL of one of its routes (`{ "env": "JWKS_URL", "path": "/.well-known/jwks.json" }`).
+ */
+export const callSpec = (spec) => (typeof spec === 'string' ? { env: spec } : { env: spec?.env, path: spec?.path });
 
 /** Orders entries so that every service comes after the services it calls (catalog order breaks ties). */
 export function startOrder(entries) {
@@ -171,7 +180,12 @@ export function serviceEnvironment(entry, ctx) {
     ...(entry.needs.includes('rabbitmq') ? { RABBITMQ_URL: ctx.rabbitmqUrl } : {}),
     ...(entry.needs.includes('redis') ? { REDIS_URL: ctx.redisUrl } : {}),
     ...(entry.uses?.includes('smtp') && ctx.smtpUrl ? { SMTP_URL: ctx.smtpUrl } : {}),
-    ...Object.fromEntries(Object.entries(entry.calls).map(([called, variable]) => [variable, ctx.urlOf(called)])),
+    ...Object.fromEntries(
+      Object.entries(entry.calls).map(([called, spec]) => {
+        const { env, path: urlPath = '' } = callSpec(spec);
+        return [env, `${ctx.urlOf(called).replace(/\/$/, '')}${urlPath}`];
+      }),
+    ),
     ...Object.fromEntries(
       Object.entries(entry.stackEnv ?? {}).map(([variable, template]) => [variable, fill(template)]),
     ),

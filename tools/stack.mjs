@@ -227,6 +227,13 @@ function adminToken() {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The service credential's secret of this state folder (libs/bootstrap identity.ts), kept across restarts. */
+function serviceTokenSecret() {
+  const file = path.join(options.stateDir, 'service-token-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(36).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 function jwtKey() {
   const file = path.join(options.stateDir, 'jwt-private.pem');
   if (!existsSync(file)) {
@@ -402,6 +409,7 @@ const databases = selected
 if (databases.length) await ensureDatabases(databases);
 const ctx = {
   adminToken: adminToken(),
+  serviceTokenSecret: serviceTokenSecret(),
   jwtPrivateKey: jwtKey(),
   smtpUrl: mail.smtpUrl,
   databaseUrl: (db, store) => {
@@ -480,6 +488,7 @@ function launch(service, restarts) {
       NODE_ENV: 'development',
       PORT: String(service.port),
       ADMIN_TOKEN: ctx.adminToken,
+      SERVICE_TOKEN_SECRET: ctx.serviceTokenSecret,
       ...(options.namespace ? { MESSAGING_NAMESPACE: options.namespace } : {}),
       ...(options.traces
         ? { OTEL_SERVICE_NAME: service.name, REFARCH_TRACES_FILE: path.join(tracesDir, `${service.name}.jsonl`) }

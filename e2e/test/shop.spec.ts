@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import pg from 'pg';
+import { loadCatalog } from '../../tools/catalog.mjs';
 import { FRONTEND, GATEWAY, root, startStack, traceProblems, type E2eStack, type TraceSpan } from './stack.js';
 
 /**
@@ -94,9 +97,9 @@ const URL = {
     const orders = await settle(orderIds);
     for (const o of orderIds) {
       const order = orders[o];
-      const payment = await get(URL.payment, `/payments/${o}`);
-      const reservation = await get(URL.inventory, `/reservations/${o}`);
-      const shipment = await get(URL.shipping, `/shipments/${o}`);
+      const payment = await get(URL.payment, `/payments/${o}`, await stack.asService('payment-service'));
+      const reservation = await get(URL.inventory, `/reservations/${o}`, await stack.asService('inventory-service'));
+      const shipment = await get(URL.shipping, `/shipments/${o}`, await stack.asService('shipping-worker'));
       const saga = await get(URL.saga, `/admin/sagas/${o}`, admin);
       if (order.status === 'APPROVED') {
         // money captured = the approved order's total; stock committed; shipped
@@ -113,7 +116,9 @@ const URL = {
       // no event applied twice: one saga start per order
       expect(saga.body.history.filter((h: { to: string }) => h.to === 'STARTED')).toHaveLength(1);
     }
-    const products = (await get(URL.inventory, '/products')).body as { stock: number }[];
+    const products = (await get(URL.inventory, '/products', await stack.asService('inventory-service'))).body as {
+      stock: number;
+    }[];
     expect(products.every((p) => p.stock >= 0)).toBe(true);
     return orders;
   }
@@ -145,6 +150,36 @@ const URL = {
     expect(products.body).toEqual(
       expect.arrayContaining([expect.objectContaining({ sku: 'MUG-CLASSIC', stock: expect.any(Number) })]),
     );
+  });
+
+  it('no service behind the gateway answers beyond this machine, and none takes a caller from x-user-id', async () => {
+    const services = loadCatalog();
+    const internal = services.filter((s) => !s.public); // only the public entries (gateway, frontend) may
+    expect(internal.length).toBeGreaterThanOrEqual(8);
+    // This machine's own address on its network, as another host would reach it.
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    expect(lan).toBeDefined();
+    const answers = (host: string, port: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect({ host, port, timeout: 1_000 });
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+        socket.once('timeout', () => (socket.destroy(), resolve(false)));
+      });
+    const reachable = [];
+    for (const s of internal) if (await answers(lan!, s.port)) reachable.push(`${s.name} :${s.port}`);
+    expect(reachable).toEqual([]);
+    expect(await answers(lan!, 8080)).toBe(true); // the gateway does (the check can see an open port)
+    expect(await answers('127.0.0.1', internal[0]!.port)).toBe(true);
+    // On loopback, the order-service wants the shopper's own token: their id in a header is nothing.
+    const me = (await get(GATEWAY, '/api/users/me', shopper)).body as { id: string };
+    const orderService = services.find((s) => s.name === 'order-service')!;
+    const forged = await get(`http://127.0.0.1:${orderService.port}`, '/orders', { 'x-user-id': me.id });
+    expect({ status: forged.status, code: forged.body.code }).toEqual({ status: 401, code: 'AUTH.UNAUTHORIZED' });
+    const own = await get(`http://127.0.0.1:${orderService.port}`, '/orders', shopper);
+    expect(own.status).toBe(200);
   });
 
   it('happy path: APPROVED, payment captured, stock committed, shipment created', async () => {
@@ -329,7 +364,9 @@ const URL = {
     const o = await placeOrder([{ sku: 'KEYCAP-SET', quantity: 12 }]); // 12 × 44.99 > the 500.00 limit
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/payment declined/) });
-    expect((await get(URL.inventory, `/reservations/${o}`)).status).toBe(404);
+    expect((await get(URL.inventory, `/reservations/${o}`, await stack.asService('inventory-service'))).status).toBe(
+      404,
+    );
     // Its trace: the declined step, then the compensation (nothing to undo but the order), connected.
     let spans = stack.trace(o);
     if (spans) {
@@ -361,7 +398,9 @@ const URL = {
     const o = await placeOrder([{ sku: 'LAMP-DESK', quantity: 5 }]); // only 3 in stock
     const orders = await invariants([o]);
     expect(orders[o]).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/out of stock: LAMP-DESK/) });
-    expect((await get(URL.payment, `/payments/${o}`)).body.status).toBe('VOIDED');
+    expect((await get(URL.payment, `/payments/${o}`, await stack.asService('payment-service'))).body.status).toBe(
+      'VOIDED',
+    );
   }, 90_000);
 
   it('payment-service failing 100 %: breakers open, sagas park, nothing is rejected; faults off → all complete', async () => {
@@ -466,6 +505,8 @@ const URL = {
     await connection.close();
     await new Promise((r) => setTimeout(r, 1_500));
     await invariants([o]);
-    expect((await get(URL.payment, `/payments/${o}`)).body.status).toBe('CAPTURED');
+    expect((await get(URL.payment, `/payments/${o}`, await stack.asService('payment-service'))).body.status).toBe(
+      'CAPTURED',
+    );
   }, 90_000);
 });

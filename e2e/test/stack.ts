@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteMessagingNamespace, dropTestDatabases } from '@refarch/testing';
+import { deleteMessagingNamespace, dropTestDatabases, serviceAuth } from '@refarch/testing';
 import { startMailSink, type ReceivedMail } from '@refarch/testing/mail';
 import { Redis } from 'ioredis';
 
@@ -26,6 +26,8 @@ export interface E2eStack {
   namespace: string;
   /** Bearer header of the services' own `/admin` API. */
   admin: Record<string, string>;
+  /** A service credential for calling `service` on its own port, as the saga would (the stack's own secret). */
+  asService(service: string): Promise<Record<string, string>>;
   accounts: DemoAccounts;
   pids(): Record<string, number>;
   /** The trace of an order or trace id, as `npm run trace -- <id> --json` prints it (started with `traces`). */
@@ -137,6 +139,7 @@ export async function startStack(
     dbPrefix,
     namespace,
     admin: { authorization: `Bearer ${read('admin-token').trim()}` },
+    asService: (service) => serviceAuth(service, { caller: 'e2e', secret: read('service-token-secret').trim() }),
     accounts: JSON.parse(read('demo-accounts.json')) as DemoAccounts,
     pids: () => JSON.parse(read('pids.json')) as Record<string, number>,
     trace: (id) => traces(stateDir, [id])?.[0],

@@ -382,12 +382,19 @@ export async function httpTraceContinuation(
   probe: TraceProbe,
   m: Omit<MessagingUnderCheck, 'queue'>,
   waitMs = 3_000,
+  userToken?: () => Promise<string>,
 ): Promise<Problems> {
   const traceId = randomBytes(16).toString('hex');
+  const token = Object.values(probe.headers ?? {}).some((v) => v.includes('{user-token}'))
+    ? await userToken?.()
+    : undefined;
   return withEventTap(m, async (_channel, _exchange, _ours, seen) => {
     const before = m.outboundTraceIds().length;
     const headers = Object.fromEntries(
-      Object.entries(probe.headers ?? {}).map(([k, v]) => [k, v.replaceAll('{uuid}', randomUUID())]),
+      Object.entries(probe.headers ?? {}).map(([k, v]) => [
+        k,
+        v.replaceAll('{uuid}', randomUUID()).replaceAll('{user-token}', token ?? ''),
+      ]),
     );
     const res = await fetch(`${s.url}${probe.path}`, {
       method: probe.method,

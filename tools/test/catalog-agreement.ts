@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { storeOf, type CatalogEntry } from '../catalog.mjs';
+import { callSpec, storeOf, type CatalogEntry } from '../catalog.mjs';
 
 /** What the catalog is compared with: everything that cannot read it and so is written out. */
 export interface Written {
@@ -111,7 +111,7 @@ export function catalogDisagreements(catalog: CatalogEntry[], written: Written):
   }
   // The gateway reads the URL of every service it calls.
   const gateway = catalog.find((e) => e.name === 'api-gateway');
-  for (const variable of Object.values(gateway?.calls ?? {})) {
+  for (const { env: variable } of Object.values(gateway?.calls ?? {}).map(callSpec)) {
     if (!written.gatewayEnv.includes(variable)) problems.push(`the api-gateway's config has no ${variable}`);
   }
   // Nothing written lists a service the catalog does not have.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { render } from '../../k8s/test/policy.js';
 import { gatewayEnv, UPSTREAMS } from '../../services/api-gateway/src/config.js';
-import { loadCatalog, root, serviceEnvironment, type CatalogEntry } from '../catalog.mjs';
+import { callSpec, loadCatalog, root, serviceEnvironment, type CatalogEntry } from '../catalog.mjs';
 import { catalogDisagreements, readWritten } from './catalog-agreement.js';
 
 const catalog = loadCatalog();
@@ -128,9 +128,9 @@ describe('the service catalog', () => {
   it("gives the api-gateway its upstreams: the catalog's calls, defaulting to each service's port", () => {
     const gateway = catalog.find((e) => e.name === 'api-gateway')!;
     expect(UPSTREAMS).toEqual(
-      Object.entries(gateway.calls).map(([name, variable]) => ({
+      Object.entries(gateway.calls).map(([name, spec]) => ({
         name,
-        variable,
+        variable: callSpec(spec).env,
         defaultUrl: `http://127.0.0.1:${catalog.find((e) => e.name === name)!.port}`,
         ...(catalog.find((e) => e.name === name)!.route ? { route: catalog.find((e) => e.name === name)!.route } : {}),
       })),

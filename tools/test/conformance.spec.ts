@@ -13,8 +13,10 @@ import {
   freePort,
   requireInfra,
   startTcpProxy,
+  startTestIssuer,
   type TcpProxy,
   type TestDatabase,
+  type TestIssuer,
 } from '@refarch/testing';
 import { render } from '../../k8s/test/policy.js';
 import { dropMongoTestDatabase, mongoTestDatabaseUrl } from '@refarch/testing/mongodb';
@@ -54,6 +56,8 @@ function conformance(_name: string, entry: CatalogEntry) {
   let command: { args: string[]; cwd: string; env: Record<string, string> };
   let recorder: http.Server;
   const outbound: string[] = [];
+  /** The user-service's keys, for a service that takes signed-in users' requests (the order-service). */
+  let issuer: TestIssuer;
 
   beforeAll(async () => {
     const targets = {
@@ -84,6 +88,8 @@ function conformance(_name: string, entry: CatalogEntry) {
     });
     await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
     const nowhere = `http://127.0.0.1:${(recorder.address() as net.AddressInfo).port}`;
+    issuer = await startTestIssuer();
+    const userService = new URL(issuer.jwksUrl).origin;
     const port = await freePort();
     command = {
       args: ['--enable-source-maps', 'dist/main.js'],
@@ -95,7 +101,7 @@ function conformance(_name: string, entry: CatalogEntry) {
             store === 'mongodb' ? through(mongoDatabase!, 'mongodb') : through(db!.url, 'postgres'),
           rabbitmqUrl: entry.needs.includes('rabbitmq') ? through(infra!.rabbitmq, 'rabbitmq') : '',
           redisUrl: entry.needs.includes('redis') ? through(infra!.redis, 'redis') : '',
-          urlOf: () => nowhere,
+          urlOf: (called: string) => (called === 'user-service' ? userService : nowhere),
           jwtPrivateKey,
           namespace,
         }),
@@ -141,6 +147,7 @@ function conformance(_name: string, entry: CatalogEntry) {
     for (const proxy of proxies.values()) await proxy.close();
     recorder?.closeAllConnections();
     await new Promise((r) => (recorder ? recorder.close(r) : r(undefined)));
+    await issuer?.close();
     await db?.drop();
     if (mongoDatabase) await dropMongoTestDatabase(mongoDatabase);
     await deleteMessagingNamespace(infra!.rabbitmq, namespace, entry.consumes ? [entry.name] : []);
@@ -185,11 +192,17 @@ function conformance(_name: string, entry: CatalogEntry) {
   if (entry.traceProbe)
     it('traceparent: continued from an HTTP request into its calls and messages', async () => {
       expect(
-        await checks.httpTraceContinuation(service, entry.traceProbe!, {
-          rabbitmqUrl: infra!.rabbitmq,
-          namespace,
-          outboundTraceIds: () => outbound,
-        }),
+        await checks.httpTraceContinuation(
+          service,
+          entry.traceProbe!,
+          {
+            rabbitmqUrl: infra!.rabbitmq,
+            namespace,
+            outboundTraceIds: () => outbound,
+          },
+          3_000,
+          () => issuer.token('conformance'),
+        ),
       ).toEqual([]);
     }, 20_000);
   it('SIGTERM during a burst: accepted work completes, exit 0 within 10 s', async () => {

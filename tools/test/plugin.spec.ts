@@ -75,7 +75,8 @@ describe('@refarch/plugin:service', () => {
         port: 3010,
         needs: ['postgres', 'rabbitmq'],
         database: { name: 'loyalty', env: 'DATABASE_URL' },
-        calls: {},
+        // Routed: it verifies the callers' tokens the gateway forwards, with the user-service's keys.
+        calls: { 'user-service': { env: 'JWKS_URL', path: '/.well-known/jwks.json' } },
         consumes: true,
         route: '/loyalty',
         replicas: 2,

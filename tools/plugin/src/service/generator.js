@@ -153,7 +153,11 @@ function catalogEntry(o) {
     needs: o.broker ? [o.store, 'rabbitmq'] : [],
     ...(o.postgres ? { database: { name: o.database, env: 'DATABASE_URL' } } : {}),
     ...(o.mongodb ? { database: { name: o.database, env: 'DATABASE_URL', store: 'mongodb' } } : {}),
-    calls: Object.fromEntries(o.calls.map((c) => [c.name, c.variable])),
+    calls: {
+      ...Object.fromEntries(o.calls.map((c) => [c.name, c.variable])),
+      // Routed: the gateway forwards the caller's token, which the service verifies with the user-service's keys.
+      ...(o.route ? { 'user-service': { env: 'JWKS_URL', path: '/.well-known/jwks.json' } } : {}),
+    },
     ...(o.consumes.length ? { consumes: true } : {}),
     ...(o.publishes.length ? { publishes: o.publishes } : {}),
     // Creating an item publishes: conformance checks that those messages continue the request's trace.
@@ -350,7 +354,9 @@ function writeCompose(tree, o) {
         ]
       : []),
     'ADMIN_TOKEN: *admin-token',
+    'SERVICE_TOKEN_SECRET: *service-token',
     ...o.calls.map((c) => `${c.variable}: http://${c.name}:8080`),
+    ...(o.route ? ['JWKS_URL: http://user-service:8080/.well-known/jwks.json'] : []),
   ];
   const depends = [
     ...(o.broker ? [`${o.store}: { condition: service_healthy }`, 'rabbitmq: { condition: service_healthy }'] : []),
