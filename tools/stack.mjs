@@ -315,11 +315,11 @@ if (options.traces) {
   rmSync(tracesDir, { recursive: true, force: true });
   mkdirSync(tracesDir, { recursive: true });
 }
-// What this stack runs, for tools that clean up after it (the e2e helper removes the consumer queues).
+// What this stack runs, for tools that clean up after it (the e2e helper removes the consumer queues) and tests.
 writeFileSync(
   path.join(options.stateDir, 'services.json'),
   `${JSON.stringify(
-    selected.map((s) => ({ name: s.name, port: s.port, consumes: s.consumes })),
+    selected.map((s) => ({ name: s.name, port: s.port, consumes: s.consumes, public: Boolean(s.public) })),
     null,
     2,
   )}\n`,

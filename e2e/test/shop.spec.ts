@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, httpJson, requireInfra } from '@refarch/testing';
 import amqp from 'amqplib';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { loadCatalog } from '../../tools/catalog.mjs';
 import { FRONTEND, GATEWAY, root, startStack, traceProblems, type E2eStack, type TraceSpan } from './stack.js';
 
 /**
@@ -153,8 +154,13 @@ const URL = {
   });
 
   it('no service behind the gateway answers beyond this machine, and none takes a caller from x-user-id', async () => {
-    const services = loadCatalog();
-    const internal = services.filter((s) => !s.public); // only the public entries (gateway, frontend) may
+    // What the stack runs, from the catalog: only its public entries (the gateway, the frontend) may be reachable.
+    const services = JSON.parse(readFileSync(path.join(stack.stateDir, 'services.json'), 'utf8')) as {
+      name: string;
+      port: number;
+      public: boolean;
+    }[];
+    const internal = services.filter((s) => !s.public);
     expect(internal.length).toBeGreaterThanOrEqual(8);
     // This machine's own address on its network, as another host would reach it.
     const lan = Object.values(networkInterfaces())
