@@ -382,12 +382,16 @@ export async function httpTraceContinuation(
   probe: TraceProbe,
   m: Omit<MessagingUnderCheck, 'queue'>,
   waitMs = 3_000,
-  userToken?: () => Promise<string>,
+  credentials: { userToken?: () => Promise<string>; service?: () => Promise<Record<string, string>> } = {},
 ): Promise<Problems> {
   const traceId = randomBytes(16).toString('hex');
   const token = Object.values(probe.headers ?? {}).some((v) => v.includes('{user-token}'))
-    ? await userToken?.()
+    ? await credentials.userToken?.()
     : undefined;
+  // A probe that names no credential is sent as another service would send it (libs/bootstrap identity.ts).
+  const caller = Object.keys(probe.headers ?? {}).some((k) => k.toLowerCase() === 'authorization')
+    ? {}
+    : ((await credentials.service?.()) ?? {});
   return withEventTap(m, async (_channel, _exchange, _ours, seen) => {
     const before = m.outboundTraceIds().length;
     const headers = Object.fromEntries(
@@ -400,6 +404,7 @@ export async function httpTraceContinuation(
       method: probe.method,
       headers: {
         ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...caller,
         ...headers,
         traceparent: traceparentOf(traceId),
       },

@@ -12,6 +12,7 @@ import {
   deleteMessagingNamespace,
   freePort,
   requireInfra,
+  serviceAuth,
   startTcpProxy,
   startTestIssuer,
   type TcpProxy,
@@ -201,7 +202,7 @@ function conformance(_name: string, entry: CatalogEntry) {
             outboundTraceIds: () => outbound,
           },
           3_000,
-          () => issuer.token('conformance'),
+          { userToken: () => issuer.token('conformance'), service: () => serviceAuth(entry.name) },
         ),
       ).toEqual([]);
     }, 20_000);

@@ -9,7 +9,14 @@ import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, eventually, freePort, requireInfra, type TestDatabase } from '@refarch/testing';
+import {
+  createTestDatabase,
+  eventually,
+  freePort,
+  requireInfra,
+  serviceAuth,
+  type TestDatabase,
+} from '@refarch/testing';
 import { loadCatalog, root, serviceEnvironment } from '../catalog.mjs';
 
 const infra = await requireInfra('OTLP export of a service', 'postgres', 'rabbitmq');
@@ -96,7 +103,9 @@ interface OtlpRequest {
     );
     const callerTrace = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
-    const res = await fetch(`${url}/products`, { headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` } });
+    const res = await fetch(`${url}/products`, {
+      headers: { ...(await serviceAuth('inventory-service')), traceparent: `00-${callerTrace}-${callerSpan}-01` },
+    });
     expect(res.status).toBe(200);
     expect(received).toEqual([]);
 
