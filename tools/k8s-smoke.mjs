@@ -11,12 +11,20 @@
 //   --namespace NS      default refarch
 //   --timeout SECONDS   for each rollout and for the order to settle (default 300 and 60)
 //   --no-wait           skip the rollout wait (the stack is up already)
-import { execFileSync } from 'node:child_process';
+//   --lab               then the lab's payment-errors experiment through the same ingress (docs/lab.md): the breaker
+//                       opens and closes, every order ends, every invariant holds; needs --admin-email and
+//                       --admin-password (an account of ADMIN_EMAILS) and --prometheus URL (the services' metrics;
+//                       the observability addon's Prometheus) or --state-dir (a local stack)
+//   --lab-duration D    the experiment's load (default 20s)
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadCatalog } from './catalog.mjs';
+import { loadCatalog, root } from './catalog.mjs';
 
-const USAGE = 'usage: npm run k8s:smoke -- --base-url http://<node> [--api-url URL] [--kubectl CMD] [--no-wait]';
+const USAGE =
+  'usage: npm run k8s:smoke -- --base-url http://<node> [--api-url URL] [--kubectl CMD] [--no-wait]\n' +
+  '         [--lab --admin-email E --admin-password P (--prometheus URL | --state-dir DIR) [--lab-duration 20s]]';
 const TERMINAL = new Set(['APPROVED', 'REJECTED']);
 
 function options() {
@@ -31,6 +39,12 @@ function options() {
         timeout: { type: 'string', default: '300' },
         'settle-timeout': { type: 'string', default: '60' },
         'no-wait': { type: 'boolean', default: false },
+        lab: { type: 'boolean', default: false },
+        'lab-duration': { type: 'string', default: '20s' },
+        'admin-email': { type: 'string' },
+        'admin-password': { type: 'string' },
+        prometheus: { type: 'string' },
+        'state-dir': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -47,6 +61,12 @@ function options() {
     return n;
   };
   const base = url('base-url', values['base-url']);
+  if (values.lab) {
+    if (!values['admin-email'] || !values['admin-password'])
+      fail(`--lab needs --admin-email and --admin-password (an account of ADMIN_EMAILS)\n${USAGE}`);
+    if (!values.prometheus && !values['state-dir'])
+      fail(`--lab needs --prometheus URL (where the services' metrics are) or --state-dir of a local stack\n${USAGE}`);
+  }
   return {
     base,
     api: values['api-url'] ? url('api-url', values['api-url']) : base,
@@ -55,6 +75,16 @@ function options() {
     timeout: seconds('timeout', values.timeout),
     settle: seconds('settle-timeout', values['settle-timeout']),
     wait: !values['no-wait'],
+    lab: values.lab
+      ? {
+          duration: values['lab-duration'],
+          admin: [values['admin-email'], values['admin-password']],
+          // On a cluster the metrics come from Prometheus (and a kill fault would delete pods); locally, the stack's.
+          where: values.prometheus
+            ? ['--prometheus', values.prometheus, '--kubernetes', values.namespace]
+            : ['--state-dir', values['state-dir']],
+        }
+      : undefined,
   };
 }
 
@@ -210,6 +240,27 @@ async function main() {
       },
     ],
   ];
+  if (o.lab)
+    checks.push([
+      "the lab's payment-errors experiment holds every assertion",
+      async () => {
+        const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), 'tools/lab'], { cwd: root });
+        expect(build.status === 0, `building the lab failed: ${String(build.stderr).slice(-300)}`);
+        const run = spawnSync(
+          process.execPath,
+          [
+            path.join(root, 'tools/lab/dist/experiment-cli.js'),
+            'payment-errors',
+            ...['--base-url', o.api, '--duration', o.lab.duration, ...o.lab.where],
+            ...['--admin-email', o.lab.admin[0], '--admin-password', o.lab.admin[1]],
+            ...['--out', path.join(root, '.lab', `k8s-smoke-${Date.now()}`)],
+          ],
+          { cwd: root, encoding: 'utf8', timeout: 300_000 },
+        );
+        const verdict = /experiment: .*/.exec(run.stdout)?.[0] ?? run.stderr.trim().split('\n').at(-1);
+        expect(run.status === 0, verdict ?? `the experiment exited ${run.status}`);
+      },
+    ]);
   let passed = 0;
   let failed = 0;
   // Each check builds on the ones before it (a shopper, a product, an order): after a failure the rest do not run.

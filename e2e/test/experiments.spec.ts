@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireInfra } from '@refarch/testing';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { GATEWAY, root, startStack, type E2eStack } from './stack.js';
+import { FRONTEND, GATEWAY, root, startStack, type E2eStack } from './stack.js';
 
 /**
  * The shipped experiments, smoke-sized (9 s of load each, payment-latency 12 s), against a stack of their own with the fault proxy in
@@ -72,6 +72,25 @@ const EXPERIMENTS = readdirSync(path.join(root, 'tools/lab/experiments'))
     },
     150_000,
   );
+
+  it('npm run k8s:smoke -- --lab: the public scenarios, then the payment-errors experiment through the same entry', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        'tools/k8s-smoke.mjs',
+        ...['--no-wait', '--base-url', FRONTEND, '--api-url', GATEWAY, '--lab', '--lab-duration', '9s'],
+        ...['--state-dir', stack.stateDir],
+        ...['--admin-email', stack.accounts.admin.email, '--admin-password', stack.accounts.admin.password],
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 200_000 },
+    );
+    expect({ status: run.status, out: run.stdout }).toEqual({
+      status: 0,
+      out: expect.stringMatching(
+        /✓ the lab's payment-errors experiment holds every assertion[\s\S]*k8s:smoke: 8 passed, 0 failed/,
+      ),
+    });
+  }, 200_000);
 
   it('the network faults went through the fault proxy: each left its mark while it lasted', () => {
     const summary = (name: string) =>
