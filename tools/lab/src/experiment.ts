@@ -348,7 +348,8 @@ export function judgeAssertions(
       }
       case 'retries': {
         const ratio = a.ratio ?? 0.2;
-        const allowance = a.allowance ?? 10;
+        // The budget's ceiling (maxTokens): a caller spends in the run what it saved before it, up to 100 retries.
+        const allowance = a.allowance ?? 100; // libs/resilience DEFAULT_RETRY_BUDGET.maxTokens
         const retries = increase(
           metrics.find('retry_attempts_total', { dependency: a.dependency, outcome: 'retry' }, a.service),
         );

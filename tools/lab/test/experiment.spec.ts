@@ -93,11 +93,17 @@ describe('the other resilience assertions', () => {
   it('retries within the budget hold; a retry storm fails', () => {
     expect(judge(retryAssertion, retries([0, 5, 10], [0, 105, 210]))).toMatchObject({
       ok: true,
-      detail: '10 retries for 200 first attempts (budget 50)',
+      detail: '10 retries for 200 first attempts (budget 140)',
     });
-    expect(judge(retryAssertion, retries([0, 100, 200], [0, 200, 400]))).toMatchObject({
+    // A caller that saved tokens before the run may spend them in it: up to the bucket's ceiling of 100.
+    expect(judge(retryAssertion, retries([0, 70, 130], [0, 170, 330]))).toMatchObject({
+      ok: true,
+      detail: '130 retries for 200 first attempts (budget 140)',
+    });
+    // Unbudgeted, every failing call retries twice.
+    expect(judge(retryAssertion, retries([0, 200, 400], [0, 300, 600]))).toMatchObject({
       ok: false,
-      detail: '200 retries for 200 first attempts (budget 50)',
+      detail: '400 retries for 200 first attempts (budget 140)',
     });
   });
 
