@@ -44,3 +44,12 @@ chosen_backup() {
     printf '%s\n' "$latest"
   fi
 }
+
+# The backup to restore (chosen_backup) as $backup, with its manifest's start time as $started and its databases,
+# in dump order, as $databases.
+read_backup() {
+  backup=$(chosen_backup "${1:-}")
+  started=$(awk '$1 == "started_at" { print $2 }' "$backup/manifest")
+  databases=$(awk '$1 == "database" { print $2 }' "$backup/manifest")
+  [ -n "$started" ] && [ -n "$databases" ] || fail "$backup/manifest is incomplete"
+}

@@ -12,10 +12,7 @@ set -eu
 : "${BACKUP_DIR:=/backups/postgres}"
 # At most the relays' retention of published rows (an hour): older ones are gone from the outboxes anyway.
 : "${REDELIVER_WINDOW:=15 minutes}"
-backup=$(chosen_backup "${1:-${RESTORE_FROM:-}}")
-started=$(awk '$1 == "started_at" { print $2 }' "$backup/manifest")
-databases=$(awk '$1 == "database" { print $2 }' "$backup/manifest")
-[ -n "$started" ] && [ -n "$databases" ] || fail "$backup/manifest is incomplete"
+read_backup "${1:-${RESTORE_FROM:-}}"
 total=0
 for db in $databases; do
   again=$(psql "$POSTGRES_URL/$db" --no-psqlrc -AtX -v ON_ERROR_STOP=1 -v since="$started" -v window="$REDELIVER_WINDOW" <<'SQL'

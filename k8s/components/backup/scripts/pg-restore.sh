@@ -11,10 +11,7 @@ set -eu
 . "$(dirname "$0")/common.sh"
 : "${POSTGRES_URL:?set POSTGRES_URL, e.g. postgres://postgres@postgres:5432 (no database)}"
 : "${BACKUP_DIR:=/backups/postgres}"
-backup=$(chosen_backup "${1:-${RESTORE_FROM:-}}")
-started=$(awk '$1 == "started_at" { print $2 }' "$backup/manifest")
-databases=$(awk '$1 == "database" { print $2 }' "$backup/manifest")
-[ -n "$started" ] && [ -n "$databases" ] || fail "$backup/manifest is incomplete"
+read_backup "${1:-${RESTORE_FROM:-}}"
 sql() { psql "$POSTGRES_URL/$1" --no-psqlrc -AtX -v ON_ERROR_STOP=1 "$@"; }
 log "restoring $backup (started $started): $(echo $databases | wc -w) databases"
 
