@@ -2,7 +2,7 @@
 // `npm run images:smoke [-- <service> ...]`: builds the image of every service folder of the catalog with the
 // container engine it finds (docker, else podman; tools/images.mjs), starts each, checks its liveness path, reports
 // image size and start time, and removes what it created. Not part of `npm test` (a full build takes minutes).
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { buildArgs, engineArgs, findEngine, imagesOf, root, run } from './images.mjs';
 
@@ -28,6 +28,8 @@ const SMOKE_ENV = {
   ORDERS_DB_URL: 'postgres://smoke@127.0.0.1:1/smoke',
   MIGRATE_ON_START: 'false',
   JWT_PRIVATE_KEY: jwtKey,
+  // An image runs with NODE_ENV=production, where the service credential's secret is required.
+  SERVICE_TOKEN_SECRET: randomBytes(36).toString('base64url'),
 };
 
 const requested = process.argv.slice(2);

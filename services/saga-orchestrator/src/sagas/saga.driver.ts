@@ -89,9 +89,13 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  /** Performs actions for one leased saga until it waits (reply, retry, parking) or ends, then releases it. */
+  /**
+   * Performs actions for one leased saga until it waits (reply, retry, parking) or ends, then releases it: in the
+   * write that made it wait or end (one commit less per drive), or here when it stopped for another reason.
+   */
   private async drive(start: Saga) {
     let saga: Saga | undefined = start;
+    this.released.delete(start.id);
     try {
       for (
         let steps = 0;
@@ -105,9 +109,12 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
         saga = await this.step(saga);
       }
     } finally {
-      await this.sagas.release(this.owner, [start.id]);
+      if (!this.released.delete(start.id)) await this.sagas.release(this.owner, [start.id]);
     }
   }
+
+  /** Sagas being driven whose lease their last write ended already (see drive). */
+  private readonly released = new Set<string>();
 
   private deadline() {
     return new Date(Date.now() + this.config.STEP_DEADLINE_MS);
@@ -147,7 +154,10 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Persists `change` (if the saga is still where it was read and still ours) and counts a saga that ended. */
   private async move(saga: Saga, change: Change): Promise<Saga | undefined> {
-    const next = await this.sagas.transition(saga.id, saga.state, change, this.owner);
+    // The drive stops after this change when the saga ends or waits (for a reply): its lease ends with it.
+    const stops = TERMINAL.includes(change.to) || (change.nextAttemptAt?.getTime() ?? 0) > Date.now();
+    const next = await this.sagas.transition(saga.id, saga.state, change, this.owner, undefined, stops);
+    if (next && stops) this.released.add(saga.id);
     if (next) this.metrics.ended(next);
     return next;
   }
@@ -279,6 +289,7 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
         false,
         activeTraceparent(),
       );
+      this.released.add(saga.id);
       return undefined;
     }
     const delay = Math.max(RETRY.baseDelayMs / 2, backoffDelay(saga.attempts + 1, RETRY));
@@ -291,6 +302,7 @@ export class SagaDriver implements OnApplicationBootstrap, BeforeApplicationShut
       true,
       activeTraceparent(),
     );
+    this.released.add(saga.id);
     return undefined;
   }
 }

@@ -126,6 +126,8 @@ export class SagaRepository {
   /**
    * Applies `change` if the saga is still in `from` (and, for the driver, still leased by `owner`), recording the
    * transition and sending its command in the same transaction. Returns the new saga, or undefined if it moved on.
+   * The state change and its saga_transitions row are one statement (a data-modifying CTE), so a change without a
+   * command is one round trip and one commit; with `release`, the driver's lease ends in the same statement.
    */
   async transition(
     sagaId: string,
@@ -133,16 +135,23 @@ export class SagaRepository {
     change: Change,
     owner?: string,
     client?: PoolClient,
+    release = false,
   ): Promise<Saga | undefined> {
-    const work = async (c: PoolClient) => {
-      const set = change.set ?? {};
+    const set = change.set ?? {};
+    const move = async (c: Pool | PoolClient) => {
       const { rows } = await c.query<Row>(
-        `UPDATE sagas SET state = $3, reason = COALESCE($4, reason),
-                payment_authorized = COALESCE($5, payment_authorized), stock_reserved = COALESCE($6, stock_reserved),
-                shipment_requested = COALESCE($7, shipment_requested), waiting = NULL, parked_by = NULL, attempts = 0,
-                next_attempt_at = $8, step_deadline_at = $9, updated_at = now()
-          WHERE id = $1 AND state = $2 ${owner ? 'AND lease_owner = $10' : ''}
-          RETURNING *`,
+        `WITH moved AS (
+           UPDATE sagas SET state = $3, reason = COALESCE($4, reason),
+                  payment_authorized = COALESCE($5, payment_authorized), stock_reserved = COALESCE($6, stock_reserved),
+                  shipment_requested = COALESCE($7, shipment_requested), waiting = NULL, parked_by = NULL, attempts = 0,
+                  next_attempt_at = $8, step_deadline_at = $9, updated_at = now()
+                  ${release ? ', lease_owner = NULL, lease_until = NULL' : ''}
+            WHERE id = $1 AND state = $2 ${owner ? 'AND lease_owner = $11' : ''}
+            RETURNING *
+         ), logged AS (
+           INSERT INTO saga_transitions (saga_id, from_state, to_state, detail) SELECT id, $2, $3, $10 FROM moved
+         )
+         SELECT * FROM moved`,
         [
           sagaId,
           from,
@@ -153,25 +162,29 @@ export class SagaRepository {
           set.shipmentRequested ?? null,
           change.nextAttemptAt ?? new Date(),
           change.stepDeadlineAt === undefined ? null : change.stepDeadlineAt,
+          change.detail ?? null,
           ...(owner ? [owner] : []),
         ],
       );
-      if (!rows[0]) return undefined;
-      await c.query(`INSERT INTO saga_transitions (saga_id, from_state, to_state, detail) VALUES ($1, $2, $3, $4)`, [
-        sagaId,
-        from,
-        change.to,
-        change.detail ?? null,
-      ]);
-      if (change.command) await addToOutbox(c, change.command.envelope, { destination: change.command.queue });
-      return toSaga(rows[0]);
+      return rows[0];
+    };
+    const command = change.command;
+    if (!command && !client) {
+      const row = await move(this.pool);
+      return row ? toSaga(row) : undefined;
+    }
+    const work = async (c: PoolClient) => {
+      const row = await move(c);
+      if (!row) return undefined;
+      if (command) await addToOutbox(c, command.envelope, { destination: command.queue });
+      return toSaga(row);
     };
     return client ? work(client) : withTransaction(this.pool, work);
   }
 
   /**
    * Same state, try again later: parked on an open breaker, or retrying after a failure. `parkedBy`: the traceparent
-   * of the step span doing it, for the resumed step's link.
+   * of the step span doing it, for the resumed step's link. The driver's lease ends with it (it waits until then).
    */
   async postpone(
     sagaId: string,
@@ -182,7 +195,8 @@ export class SagaRepository {
     parkedBy?: string,
   ): Promise<void> {
     await this.pool.query(
-      `UPDATE sagas SET next_attempt_at = $3, waiting = $4, attempts = attempts + $5, parked_by = $6, updated_at = now()
+      `UPDATE sagas SET next_attempt_at = $3, waiting = $4, attempts = attempts + $5, parked_by = $6, updated_at = now(),
+              lease_owner = NULL, lease_until = NULL
         WHERE id = $1 AND lease_owner = $2`,
       [sagaId, owner, nextAttemptAt, waiting.slice(0, 500), countAttempt ? 1 : 0, parkedBy ?? null],
     );
