@@ -60,8 +60,8 @@ export class ZodValidationPipe implements PipeTransform {
 }
 
 /**
- * A request header, validated: `@ValidHeader('x-user-id', userIdSchema) userId: string`. Nest's `@Headers()` takes no
- * pipes; a failure is a 400 naming `header.<name>`.
+ * A request header, validated: `@ValidHeader('idempotency-key', keySchema.optional()) key?: string`. Nest's
+ * `@Headers()` takes no pipes; a failure is a 400 naming `header.<name>`.
  */
 const validHeader = createParamDecorator((data: { name: string; schema: z.ZodType }, context: ExecutionContext) => {
   const value = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[
