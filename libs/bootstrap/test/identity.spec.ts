@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, Module } from '@nestjs/common';
 import { ConfigError, loadConfig, serviceEnv } from '@refarch/config';
 import { HealthModule } from '@refarch/health';
@@ -153,6 +153,33 @@ describe('callers of a service', () => {
     });
     expect(await get('/either', service)).toMatchObject({ status: 200, body: { service: 'saga-orchestrator' } });
     expect(await get('/mine', service)).toMatchObject({ status: 403, body: { code: 'AUTH.FORBIDDEN' } });
+  });
+
+  it('remembers a verified credential only until it expires', async () => {
+    const service = await serviceAuth('demo', { caller: 'saga-orchestrator', expiresInSeconds: 60 });
+    expect((await get('/internal', service)).status).toBe(200);
+    expect((await get('/internal', service)).status).toBe(200); // remembered
+    // Only the clock moves (timers stay real, so the HTTP server still runs).
+    jest.useFakeTimers({
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'setImmediate',
+        'clearImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+    try {
+      jest.setSystemTime(Date.now() + 120_000);
+      expect(await get('/internal', service)).toMatchObject({ status: 401, body: { code: 'AUTH.INVALID_TOKEN' } });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('sends its own service credential on the calls it makes, for the called service only', async () => {
