@@ -26,7 +26,11 @@ function gateway(mode: { hang: boolean; restocked: unknown[] }) {
         return json(200, { added: { 'MUG-CLASSIC': 5 } });
       }
       if (url === '/api/products') return json(200, [{ sku: 'MUG-CLASSIC', stock: 10 }]);
-      if (url === '/api/orders' && req.method === 'POST') return json(202, { orderId: `o-${++orders}` });
+      // A placement takes at least 5 ms, so `place p99 < 1ms` fails however fast the machine is.
+      if (url === '/api/orders' && req.method === 'POST') {
+        const orderId = `o-${++orders}`;
+        return void setTimeout(() => json(202, { orderId }), 5);
+      }
       if (/^\/api\/orders\/[^/]+\/events$/.test(url)) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('event: status\ndata: {"status":"PENDING"}\n\n');
