@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:saga [-- --stage-rate 50 --stage 20s --ramp 10:160:75s]`: the saga's capacity on this machine,
+// `npm run bench:saga [-- --stage-rate 50 --stage 20s --ramp 10:160:75s] [--cpu-prof]`: the saga's capacity on this machine,
 // against its own primitives, in one run (docs/performance.md).
 //  1. Starts its own stack (`--profile load`, own databases refarch_bench_*, own queue namespace).
 //  2. Measures the primitives: an HTTP request to a Nest service (/health/live), a PostgreSQL commit (32 clients),
@@ -10,7 +10,7 @@
 // Prints a table and one closing line: `saga: sustained <N> orders/s, <M> ms CPU per order, <R>x of floor`.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 }
+/** `--cpu-prof`: every service writes a V8 CPU profile; summed up per service at the end and kept in .bench/. */
+const CPU_PROF = process.argv.includes('--cpu-prof');
 const STAGE_RATE = Number(option('stage-rate', '50'));
 const STAGE = option('stage', '20s');
 const [RAMP_FROM, RAMP_TO, RAMP_FOR] = option('ramp', '10:160:75s').split(':');
@@ -102,6 +104,7 @@ const stack = spawn(
   [
     path.join(root, 'tools/stack.mjs'),
     ...['--no-build', '--profile', 'load', '--state-dir', stateDir, '--db-prefix', dbPrefix, '--namespace', namespace],
+    ...(CPU_PROF ? ['--cpu-prof'] : []),
   ],
   { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
 );
@@ -139,9 +142,52 @@ async function stopStack() {
       namespace,
       services.filter((s) => s.consumes).map((s) => s.name),
     );
+    if (CPU_PROF) summarizeProfiles(path.join(stateDir, 'cpu-profiles'));
     rmSync(stateDir, { recursive: true, force: true });
   })();
   return stopping;
+}
+
+/** Where a profiled function lives: an npm package, Node itself, V8's own entries, or our code (the file). */
+function placeOf({ url, functionName }) {
+  if (!url) return `(${functionName || 'native'})`.replace(/^\(\((.*)\)\)$/, '($1)');
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  if (url.startsWith('node:')) return 'node';
+  return path.relative(root, url.replace(/^file:\/\//, ''));
+}
+
+/** Self time per place of each service's CPU profile (copied to .bench/cpu-profiles-<id>/), the largest first. */
+function summarizeProfiles(dir) {
+  let files = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  } catch {
+    step('no CPU profiles were written');
+    return;
+  }
+  const kept = path.join(root, '.bench', `cpu-profiles-${id}`);
+  mkdirSync(kept, { recursive: true });
+  for (const file of files.sort()) {
+    const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    copyFileSync(path.join(dir, file), path.join(kept, file));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map();
+    let total = 0;
+    profile.samples.forEach((sample, i) => {
+      const delta = profile.timeDeltas[i] ?? 0;
+      const place = placeOf(byId.get(sample).callFrame);
+      self.set(place, (self.get(place) ?? 0) + delta);
+      if (place !== '(idle)') total += delta;
+    });
+    const top = [...self]
+      .filter(([place]) => place !== '(idle)')
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 8)
+      .map(([place, us]) => `${place} ${((100 * us) / Math.max(1, total)).toFixed(0)} %`);
+    step(`${file.replace(/\.\d+\.cpuprofile$/, '')}: ${(total / 1e6).toFixed(1)} s busy — ${top.join(', ')}`);
+  }
+  step(`CPU profiles kept in ${path.relative(root, kept)} (open them in Chrome DevTools)`);
 }
 process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
 

@@ -108,6 +108,8 @@ const USAGE = `usage: npm run stack [-- options]
                            network faults (docs/lab.md)
   --fault-proxy-port <n>   its API's port (default 8474)
   --profile load           rate limits sized for a load generator on this machine, logs at warn (docs/lab.md)
+  --cpu-prof               every Node service writes a V8 CPU profile to <state-dir>/cpu-profiles/ when it stops
+                           (open it in Chrome DevTools; npm run bench:saga -- --cpu-prof sums them up)
   --traces                 every service records OpenTelemetry spans to <state-dir>/traces/<service>.jsonl (OTLP
                            JSON); \`npm run trace -- <orderId|traceId>\` prints one as a waterfall`;
 
@@ -130,6 +132,7 @@ function parseArgs(argv) {
     else if (arg === '--observe') options.observe = true;
     else if (arg === '--traces') options.traces = true;
     else if (arg === '--fault-proxy') options.faultProxy = true;
+    else if (arg === '--cpu-prof') options.cpuProf = true;
     else if (arg === '--fault-proxy-port') options.faultProxyPort = Number(value(i++));
     else if (arg === '--profile') {
       options.profile = value(i++);
@@ -480,7 +483,21 @@ function launch(service, restarts) {
   const logFile = path.join(logDir, `${service.name}.log`);
   const log = createWriteStream(logFile, { flags: restarts ? 'a' : 'w' });
   // The tracing entry is always loaded (as in the image); it starts the SDK only when tracing is configured.
-  const argv = ['--enable-source-maps', '--import', '@refarch/observability/register', service.entry ?? 'dist/main.js'];
+  const argv = [
+    '--enable-source-maps',
+    ...(options.cpuProf
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          path.join(options.stateDir, 'cpu-profiles'),
+          '--cpu-prof-name',
+          `${service.name}.${restarts}.cpuprofile`,
+        ]
+      : []),
+    '--import',
+    '@refarch/observability/register',
+    service.entry ?? 'dist/main.js',
+  ];
   const child = spawn(process.execPath, argv, {
     cwd: path.join(root, 'services', service.dir ?? service.name),
     env: {
