@@ -224,17 +224,11 @@ function portFree(port) {
   });
 }
 
-function adminToken() {
-  const file = path.join(options.stateDir, 'admin-token');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-}
-
-/** The service credential's secret of this state folder (libs/bootstrap identity.ts), kept across restarts. */
-function serviceTokenSecret() {
-  const file = path.join(options.stateDir, 'service-token-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(36).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+/** A random secret of this state folder, made once and kept across restarts: `<state-dir>/<file>`. */
+function stateSecret(file, bytes) {
+  const at = path.join(options.stateDir, file);
+  if (!existsSync(at)) writeFileSync(at, randomBytes(bytes).toString('base64url'), { mode: 0o600 });
+  return readFileSync(at, 'utf8').trim();
 }
 
 function jwtKey() {
@@ -411,8 +405,9 @@ const databases = selected
   .filter(Boolean);
 if (databases.length) await ensureDatabases(databases);
 const ctx = {
-  adminToken: adminToken(),
-  serviceTokenSecret: serviceTokenSecret(),
+  adminToken: stateSecret('admin-token', 24),
+  // The service credential's secret (libs/bootstrap identity.ts).
+  serviceTokenSecret: stateSecret('service-token-secret', 36),
   jwtPrivateKey: jwtKey(),
   smtpUrl: mail.smtpUrl,
   databaseUrl: (db, store) => {

@@ -37,11 +37,18 @@ const SCRIPTS = path.join(root, 'k8s/components/backup/scripts');
       await client.end();
     }
   };
-  const script = (name: string, env: Record<string, string>, args: string[] = []) =>
-    spawnSync('sh', [path.join(SCRIPTS, name), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, POSTGRES_URL, BACKUP_DIR: backupDir, ...env },
-      timeout: 60_000,
+  /** One of the scripts, as its Job runs it; asynchronous, so orders keep flowing while the backup runs. */
+  const script = (name: string, env: Record<string, string> = {}) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('sh', [path.join(SCRIPTS, name)], {
+        env: { ...process.env, POSTGRES_URL, BACKUP_DIR: backupDir, ...env },
+        timeout: 60_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
 
   beforeAll(async () => {
@@ -79,20 +86,16 @@ const SCRIPTS = path.join(root, 'k8s/components/backup/scripts');
 
     // The backup, while the orders keep coming (as the CronJob runs it: asynchronously to the traffic).
     const backupStarted = Date.now();
-    const backup = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('sh', [path.join(SCRIPTS, 'pg-backup.sh')], {
-        env: { ...process.env, POSTGRES_URL, BACKUP_DIR: backupDir, DATABASE_PREFIX: first.dbPrefix },
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => resolve({ code, out }));
-    });
+    const backup = await script('pg-backup.sh', { DATABASE_PREFIX: first.dbPrefix });
     await new Promise((r) => setTimeout(r, 1_000));
     placing = false;
     await shoppers;
     expect(refused).toEqual([]);
-    expect(backup).toEqual({ code: 0, out: expect.stringMatching(/backup .* complete: \d+ databases/) });
+    expect(backup).toEqual({
+      status: 0,
+      stdout: expect.stringMatching(/backup .* complete: \d+ databases/),
+      stderr: '',
+    });
     const before = accepted.filter((o) => o.at < backupStarted).map((o) => o.orderId);
     expect(before.length).toBeGreaterThan(10);
     expect(accepted.length).toBeGreaterThan(before.length); // orders were accepted while it ran
@@ -113,18 +116,18 @@ const SCRIPTS = path.join(root, 'k8s/components/backup/scripts');
     stack = undefined;
     expect(await databases(first.dbPrefix)).toEqual([]);
 
-    const restore = script('pg-restore.sh', {});
+    const restore = await script('pg-restore.sh');
     expect({ status: restore.status, stderr: restore.stderr }).toEqual({ status: 0, stderr: '' });
     expect(restore.stdout).toMatch(/restore of .* complete/);
     expect(await databases(first.dbPrefix)).toEqual(owned);
     // A second restore over the restored databases is refused, not merged into them.
-    const again = script('pg-restore.sh', {});
+    const again = await script('pg-restore.sh');
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/exists: drop it first, or set RESTORE_REPLACE=yes/);
 
     stack = await startStack(infra!, { id: first.id });
     // Once every consumer's queue is back: what the outboxes sent in the window before the backup, again.
-    const redeliver = script('pg-redeliver.sh', {});
+    const redeliver = await script('pg-redeliver.sh');
     expect({ status: redeliver.status, stderr: redeliver.stderr }).toEqual({ status: 0, stderr: '' });
     expect(redeliver.stdout).toMatch(/redelivery of .*: [1-9]\d* events marked/);
     const verify = spawnSync(

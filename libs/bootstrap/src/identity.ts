@@ -15,7 +15,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JSON
 import { LRUCache } from 'lru-cache';
 
 /**
- * Who is calling a service (ARCHITECTURE §6, docs/architecture.md "Identity"). Nothing is taken from a header a
+ * Who is calling a service (docs/architecture.md §6, "Identity behind the gateway"). Nothing is taken from a header a
  * caller could simply set: a signed-in user is an access token of the user-service (ES256, checked against its
  * JWKS), forwarded by the gateway; another service acting for no user (the saga) is a service credential, a
  * short-lived HS256 token for exactly the called service, signed with SERVICE_TOKEN_SECRET. A request with neither
@@ -222,9 +222,7 @@ export class JwksUserTokenVerifier implements UserTokenVerifier {
 
 function kidOf(token: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as unknown;
-    const kid = (header as { kid?: unknown } | null)?.kid;
-    return typeof kid === 'string' ? kid : undefined;
+    return decodeProtectedHeader(token).kid;
   } catch {
     return undefined;
   }

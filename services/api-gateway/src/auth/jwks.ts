@@ -13,6 +13,9 @@ export interface Caller {
   token: string;
 }
 
+/** The header a service acting for the signed-in caller gets: their own token, which it verifies itself. */
+export const forwardedAuth = (caller: Caller) => ({ authorization: `Bearer ${caller.token}` });
+
 /**
  * The platform's user-token verifier (libs/bootstrap identity.ts: ES256 pinned, issuer, audience, memoised until
  * `exp`), with the user-service's JWKS fetched through the gateway's own client of it.

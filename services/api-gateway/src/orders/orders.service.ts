@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpStatusError } from '@refarch/resilience';
-import type { Caller } from '../auth/jwks.js';
+import { forwardedAuth, type Caller } from '../auth/jwks.js';
 import { Cache } from '../cache/cache.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config.js';
 import { profileKey } from '../users/profiles.js';
@@ -26,7 +26,7 @@ export class OrdersService {
   async create(caller: Caller, body: unknown, idempotencyKey: string | undefined) {
     try {
       const { body: created } = await this.orders.post<{ orderId: string; status: OrderStatus }>('/orders', body, {
-        headers: asCaller(caller),
+        headers: forwardedAuth(caller),
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
         // The key makes the POST safe to retry (the order-service answers a replay with the same order).
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
@@ -40,7 +40,7 @@ export class OrdersService {
   async list(caller: Caller, query: Record<string, string>) {
     try {
       const { body } = await this.orders.get<OrderView[]>('/orders', {
-        headers: asCaller(caller),
+        headers: forwardedAuth(caller),
         query,
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
       });
@@ -54,7 +54,7 @@ export class OrdersService {
   async get(caller: Caller, orderId: string): Promise<OrderView> {
     try {
       const { body } = await this.orders.get<OrderView>(`/orders/${orderId}`, {
-        headers: asCaller(caller),
+        headers: forwardedAuth(caller),
         deadlineMs: this.config.UPSTREAM_TIMEOUT_MS,
       });
       return body;
@@ -115,9 +115,6 @@ interface SagaView {
   waiting: unknown;
   history: { from: string | null; to: string; detail: string | null; at: string }[];
 }
-
-/** The order-service acts for the signed-in caller: their own token, which it verifies itself. */
-const asCaller = (caller: Caller) => ({ authorization: `Bearer ${caller.token}` });
 
 /** §5's order shape: the owner is implied by the token, so `userId` is not repeated. */
 export function publicView(order: OrderView): PublicOrderView {

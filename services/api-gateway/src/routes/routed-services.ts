@@ -1,7 +1,7 @@
 import { All, Controller, Req, Res, type Type } from '@nestjs/common';
 import { IDEMPOTENCY_HEADER, type HttpMethod } from '@refarch/resilience';
 import { CurrentCaller } from '../auth/auth.guard.js';
-import type { Caller } from '../auth/jwks.js';
+import { forwardedAuth, type Caller } from '../auth/jwks.js';
 import { UPSTREAMS } from '../config.js';
 import { passThroughClientErrors, Upstreams } from '../upstreams.js';
 
@@ -19,8 +19,9 @@ const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisf
 
 /**
  * The controller of one routed service: `/api<route>` and everything below it go to the service unchanged but for
- * the `/api` prefix, as the signed-in caller (their token, which the service verifies), through its resilient client. One class per route,
- * made at start-up, so an unknown prefix is still the router's plain 404 and the RED metrics see the template.
+ * the `/api` prefix, as the signed-in caller (their token, which the service verifies), through its resilient
+ * client. One class per route, made at start-up, so an unknown prefix is still the router's plain 404 and the RED
+ * metrics see the template.
  */
 function routedController(service: string, route: string): Type {
   @Controller(`api${route}`)
@@ -44,7 +45,7 @@ function routedController(service: string, route: string): Type {
           method: (METHODS.has(request.method) ? request.method : 'GET') as HttpMethod,
           path: request.url.slice('/api'.length),
           ...(request.body !== undefined ? { body: request.body } : {}),
-          headers: { authorization: `Bearer ${caller.token}` },
+          headers: forwardedAuth(caller),
           ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
           deadlineMs: this.upstreams.config.UPSTREAM_TIMEOUT_MS,
         });

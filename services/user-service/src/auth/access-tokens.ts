@@ -1,7 +1,6 @@
 import { randomUUID, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { UnauthorizedError } from '@refarch/errors';
-import { createLocalJWKSet, exportJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { exportJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import type { UserServiceConfig } from '../config.js';
 import { USER_CONFIG } from '../tokens.js';
 
@@ -25,7 +24,6 @@ export interface IssuedToken {
 export class AccessTokens implements OnModuleInit {
   private readonly privateKey: KeyObject;
   private keySet: JSONWebKeySet = { keys: [] };
-  private verifyKeys!: ReturnType<typeof createLocalJWKSet>;
 
   constructor(@Inject(USER_CONFIG) private readonly config: UserServiceConfig) {
     this.privateKey = createPrivateKey(config.JWT_PRIVATE_KEY);
@@ -39,10 +37,12 @@ export class AccessTokens implements OnModuleInit {
       use: 'sig',
     };
     this.keySet = { keys: [current, ...(this.config.JWT_PREVIOUS_PUBLIC_JWKS as JWK[])] };
-    this.verifyKeys = createLocalJWKSet(this.keySet);
   }
 
-  /** The public keys verifiers (the gateway) use; includes previous keys during a rotation. */
+  /**
+   * The public keys verifiers use (the gateway, the order-service, and this service's own guard: users.module.ts);
+   * includes previous keys during a rotation.
+   */
   jwks(): JSONWebKeySet {
     return this.keySet;
   }
@@ -59,23 +59,5 @@ export class AccessTokens implements OnModuleInit {
       .setExpirationTime(`${ttl}s`)
       .sign(this.privateKey);
     return { accessToken, tokenType: 'Bearer', expiresIn: ttl };
-  }
-
-  /** Verifies signature, algorithm, `iss`, `aud`, `exp` (5 s clock skew allowed); 401 otherwise. */
-  async verify(token: string): Promise<AccessTokenClaims> {
-    try {
-      const { payload } = await jwtVerify(token, this.verifyKeys, {
-        algorithms: [JWT_ALGORITHM],
-        issuer: this.config.JWT_ISSUER,
-        audience: this.config.JWT_AUDIENCE,
-        clockTolerance: 5,
-        requiredClaims: ['sub', 'exp', 'iat'],
-      });
-      const role = payload['role'];
-      if (typeof payload.sub !== 'string' || (role !== 'user' && role !== 'admin')) throw new Error('bad claims');
-      return { userId: payload.sub, role };
-    } catch {
-      throw new UnauthorizedError('AUTH.INVALID_TOKEN', 'The access token is missing, invalid or expired');
-    }
   }
 }

@@ -1,6 +1,8 @@
-import { USER_TOKEN_VERIFIER } from '@refarch/bootstrap';
+import { JwksUserTokenVerifier, USER_TOKEN_VERIFIER } from '@refarch/bootstrap';
 import { Module } from '@nestjs/common';
 import { AccessTokens } from '../auth/access-tokens.js';
+import type { UserServiceConfig } from '../config.js';
+import { USER_CONFIG } from '../tokens.js';
 import { PasswordHasher } from '../auth/passwords.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
@@ -13,8 +15,13 @@ import { UsersService } from './users.service.js';
     UsersRepository,
     PasswordHasher,
     AccessTokens,
-    // The platform's guard checks user tokens with the issuer's own keys here, not over HTTP.
-    { provide: USER_TOKEN_VERIFIER, useExisting: AccessTokens },
+    // The platform's verifier, reading the keys from this service itself rather than over HTTP.
+    {
+      provide: USER_TOKEN_VERIFIER,
+      inject: [AccessTokens, USER_CONFIG],
+      useFactory: (tokens: AccessTokens, config: UserServiceConfig) =>
+        new JwksUserTokenVerifier(() => Promise.resolve(tokens.jwks()), config),
+    },
   ],
 })
 export class UsersModule {}
